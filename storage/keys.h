@@ -1,0 +1,98 @@
+#ifndef CORRIDOR_STORAGE_KEYS_H_
+#define CORRIDOR_STORAGE_KEYS_H_
+
+// The whole key grammar of Corridor's RocksDB database. Every key is built
+// here and nowhere else.
+//
+// Column families (one per kind of record, plus bookkeeping):
+//
+//   agencies       <agency_id>                          -> corridor.v1.Agency
+//   employers      <employer_id>                        -> corridor.v1.Employer
+//   candidates     <candidate_id>                       -> corridor.v1.Candidate
+//   vacancies      <vacancy_id>                         -> corridor.v1.Vacancy
+//   agreements     <agreement_id>                       -> corridor.v1.Agreement
+//   quota_cells    <agreement_id> "/" <cell_id>         -> corridor.v1.QuotaCell
+//   applications   <application_id>                     -> corridor.v1.Application
+//   indexes        <index> 0x00 <value> 0x00 <record_id> -> "" (empty)
+//   idempotency    <scope> 0x00 <request_id>            -> IdempotencyRecord
+//   meta           "schema_version"                     -> decimal string
+//                  "page_token_secret"                  -> 32 random bytes
+//
+// Ids are [a-z0-9-] (resource_name.h), so neither 0x00 nor '/' occurs inside
+// an id and every prefix scan is unambiguous. Values are protobuf-serialised.
+//
+// Secondary indexes (<index> names), all maintained in the same WriteBatch as
+// the record they point to:
+//   cand_agency   candidates by owning agency id
+//   cand_nat      candidates by nationality (ISO 3166-1 alpha-2)
+//   cand_isco     candidates by ISCO-08 unit group of each of their occupations
+//   vac_employer  vacancies by employer id
+//   vac_dest      vacancies by destination country
+//   cell_agr      quota cells by agreement id
+//   app_cand      applications by candidate id
+//   app_vac       applications by vacancy id
+//
+// An IdempotencyRecord value is: 32 bytes of SHA-256 over the request's
+// deterministic serialisation, then the serialised reply. <scope> is the
+// caller's principal and the full RPC method name joined by 0x00, so one
+// tenant can never see another's stored reply.
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+namespace corridor::storage {
+
+// Column families, in the order they are opened.
+enum class Family {
+  kDefault = 0,
+  kAgencies,
+  kEmployers,
+  kCandidates,
+  kVacancies,
+  kAgreements,
+  kQuotaCells,
+  kApplications,
+  kIndexes,
+  kIdempotency,
+  kMeta,
+};
+inline constexpr int kFamilyCount = 11;
+
+// RocksDB's name of a column family ("default" for kDefault).
+absl::string_view FamilyName(Family f);
+std::vector<std::string> AllFamilyNames();
+
+// Index names (see above).
+inline constexpr absl::string_view kIndexCandidateAgency = "cand_agency";
+inline constexpr absl::string_view kIndexCandidateNationality = "cand_nat";
+inline constexpr absl::string_view kIndexCandidateIsco = "cand_isco";
+inline constexpr absl::string_view kIndexVacancyEmployer = "vac_employer";
+inline constexpr absl::string_view kIndexVacancyDestination = "vac_dest";
+inline constexpr absl::string_view kIndexCellAgreement = "cell_agr";
+inline constexpr absl::string_view kIndexApplicationCandidate = "app_cand";
+inline constexpr absl::string_view kIndexApplicationVacancy = "app_vac";
+
+// Record key of a quota cell: "<agreement_id>/<cell_id>".
+std::string QuotaCellKey(absl::string_view agreement_id, absl::string_view cell_id);
+
+// Index entry key: <index> 0x00 <value> 0x00 <record_id>.
+std::string IndexKey(absl::string_view index, absl::string_view value,
+                     absl::string_view record_id);
+// Prefix of every entry of one index value: <index> 0x00 <value> 0x00.
+std::string IndexPrefix(absl::string_view index, absl::string_view value);
+// The record id of an index key built by IndexKey, or "" when malformed.
+absl::string_view RecordIdFromIndexKey(absl::string_view key);
+
+// Idempotency key: <principal> 0x00 <method> 0x00 <request_id>.
+std::string IdempotencyKey(absl::string_view principal, absl::string_view method,
+                           absl::string_view request_id);
+
+// Keys in the meta family.
+inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
+inline constexpr absl::string_view kMetaPageTokenSecret = "page_token_secret";
+inline constexpr absl::string_view kSchemaVersion = "1";
+
+}  // namespace corridor::storage
+
+#endif  // CORRIDOR_STORAGE_KEYS_H_

@@ -1,0 +1,205 @@
+#ifndef CORRIDOR_STORAGE_RECORD_STORE_H_
+#define CORRIDOR_STORAGE_RECORD_STORE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "storage/database.h"
+
+namespace corridor::storage {
+
+// One secondary-index entry of a record: (index name, value).
+struct IndexEntry {
+  std::string index;
+  std::string value;
+  friend bool operator==(const IndexEntry& a, const IndexEntry& b) {
+    return a.index == b.index && a.value == b.value;
+  }
+};
+
+// How one kind of record is stored: its column family and its indexes.
+struct RecordKind {
+  Family family = Family::kDefault;
+  // The record's index entries. Null means no indexes.
+  std::function<std::vector<IndexEntry>(const google::protobuf::Message&)> indexes;
+};
+
+// Identifies a request for idempotent replay.
+struct Idempotency {
+  // IdempotencyKey(principal, method, request_id).
+  std::string key;
+  // RequestFingerprint(request).
+  std::string request_hash;
+};
+
+// SHA-256 of the request's deterministic serialisation (32 bytes).
+std::string RequestFingerprint(const google::protobuf::Message& request);
+
+// Page sizes: 0 means kDefaultPageSize; 1..kMaxPageSize; anything else is
+// INVALID_ARGUMENT naming page_size.
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// A listing request, in record-id order.
+struct ListQuery {
+  // Binds page tokens: the collection, the caller and the canonical filter.
+  // Required.
+  std::string scope;
+  // Only records holding this index entry. Optional.
+  std::optional<IndexEntry> index;
+  // Only record ids starting with this prefix (ignored when index is set).
+  std::string id_prefix;
+  // Extra condition each listed record must meet. Optional.
+  std::function<bool(const google::protobuf::Message&)> predicate;
+  int page_size = 0;
+  std::string page_token;
+};
+
+// The untyped store; RecordStore<T> below is the interface to use.
+// Every write runs in one RocksDB transaction with the record, its index
+// entries and its idempotency entry, committed with the database's write
+// options. Writers of one record serialise on its key lock; readers never
+// block. Thread-safe.
+class RecordStoreBase {
+ public:
+  // `db` must outlive this object.
+  RecordStoreBase(Database& db, RecordKind kind);
+
+  // NOT_FOUND when absent.
+  absl::Status Get(absl::string_view id, google::protobuf::Message& out) const;
+
+  // Writes a new record: sets etag, create_time and update_time. With `idem`,
+  // stores the reply under its key in the same batch; a replay (same key and
+  // hash) returns the stored reply without writing, the same key with another
+  // hash is FAILED_PRECONDITION naming request_id. ALREADY_EXISTS when the id
+  // is taken. `record` holds the reply on success.
+  absl::Status Create(absl::string_view id, google::protobuf::Message& record,
+                      const Idempotency* idem);
+
+  // Atomically reads the record, checks `expected_etag` (when non-empty,
+  // ABORTED if it differs), applies `mutate`, then writes it with a new etag
+  // and update_time, keeping create_time. NOT_FOUND when absent; a non-OK
+  // status from `mutate` is returned and nothing is written. `record` holds
+  // the written record on success.
+  absl::Status Mutate(absl::string_view id, absl::string_view expected_etag,
+                      const std::function<absl::Status(google::protobuf::Message&)>& mutate,
+                      google::protobuf::Message& record);
+
+  // Deletes the record and its index entries. NOT_FOUND, ABORTED (etag).
+  absl::Status Delete(absl::string_view id, absl::string_view expected_etag);
+
+  // Creates or replaces each (id, record) in one transaction, with the same
+  // etag and time rules as Create and Mutate. With `idem`, a replay returns
+  // the stored reply and writes nothing; otherwise `reply` is stored and
+  // returned.
+  absl::StatusOr<std::string> UpsertBatch(
+      std::vector<std::pair<std::string, google::protobuf::Message*>>& records,
+      const Idempotency* idem, std::string reply);
+
+  // Lists records in id order. `make` creates an empty message of the kind.
+  // INVALID_ARGUMENT for page_size or page_token.
+  absl::Status List(const ListQuery& query,
+                    const std::function<google::protobuf::Message*()>& make,
+                    std::vector<google::protobuf::Message*>& out,
+                    std::string& next_page_token) const;
+
+  // Whether any record holds this index entry.
+  absl::StatusOr<bool> AnyWithIndex(const IndexEntry& entry) const;
+  // Whether any record id starts with `prefix`.
+  absl::StatusOr<bool> AnyWithIdPrefix(absl::string_view prefix) const;
+
+  Database& database() const { return db_; }
+
+ private:
+  Database& db_;
+  RecordKind kind_;
+};
+
+// A page of records.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
+// A typed store for one kind of record T (a corridor.v1 resource message with
+// name, etag, create_time and update_time fields). Thread-safe.
+template <typename T>
+class RecordStore {
+ public:
+  // `db` must outlive this object.
+  RecordStore(Database& db, RecordKind kind) : base_(db, std::move(kind)) {}
+
+  absl::StatusOr<T> Get(absl::string_view id) const {
+    T out;
+    absl::Status s = base_.Get(id, out);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<T> Create(absl::string_view id, T record,
+                           const Idempotency* idem = nullptr) {
+    absl::Status s = base_.Create(id, record, idem);
+    if (!s.ok()) return s;
+    return record;
+  }
+
+  absl::StatusOr<T> Mutate(absl::string_view id, absl::string_view expected_etag,
+                           const std::function<absl::Status(T&)>& mutate) {
+    T record;
+    absl::Status s = base_.Mutate(
+        id, expected_etag,
+        [&mutate](google::protobuf::Message& m) { return mutate(static_cast<T&>(m)); },
+        record);
+    if (!s.ok()) return s;
+    return record;
+  }
+
+  absl::Status Delete(absl::string_view id, absl::string_view expected_etag = "") {
+    return base_.Delete(id, expected_etag);
+  }
+
+  absl::StatusOr<std::string> UpsertBatch(std::vector<std::pair<std::string, T>>& records,
+                                          const Idempotency* idem, std::string reply) {
+    std::vector<std::pair<std::string, google::protobuf::Message*>> untyped;
+    untyped.reserve(records.size());
+    for (auto& [id, record] : records) untyped.emplace_back(id, &record);
+    return base_.UpsertBatch(untyped, idem, std::move(reply));
+  }
+
+  absl::StatusOr<Page<T>> List(const ListQuery& query) const {
+    std::vector<google::protobuf::Message*> raw;
+    Page<T> page;
+    absl::Status s = base_.List(
+        query, []() -> google::protobuf::Message* { return new T(); }, raw,
+        page.next_page_token);
+    page.items.reserve(raw.size());
+    for (google::protobuf::Message* m : raw) {
+      page.items.push_back(std::move(*static_cast<T*>(m)));
+      delete m;
+    }
+    if (!s.ok()) return s;
+    return page;
+  }
+
+  absl::StatusOr<bool> AnyWithIndex(const IndexEntry& entry) const {
+    return base_.AnyWithIndex(entry);
+  }
+  absl::StatusOr<bool> AnyWithIdPrefix(absl::string_view prefix) const {
+    return base_.AnyWithIdPrefix(prefix);
+  }
+
+ private:
+  RecordStoreBase base_;
+};
+
+}  // namespace corridor::storage
+
+#endif  // CORRIDOR_STORAGE_RECORD_STORE_H_
