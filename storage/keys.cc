@@ -1,1 +1,82 @@
-// Placeholder: implemented by its owner.
+#include "storage/keys.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace corridor::storage {
+namespace {
+
+// The separator between key parts; ids never contain it (keys.h).
+constexpr absl::string_view kSep("\0", 1);
+
+}  // namespace
+
+absl::string_view FamilyName(Family f) {
+  switch (f) {
+    case Family::kDefault:
+      return "default";
+    case Family::kAgencies:
+      return "agencies";
+    case Family::kEmployers:
+      return "employers";
+    case Family::kCandidates:
+      return "candidates";
+    case Family::kVacancies:
+      return "vacancies";
+    case Family::kAgreements:
+      return "agreements";
+    case Family::kQuotaCells:
+      return "quota_cells";
+    case Family::kApplications:
+      return "applications";
+    case Family::kIndexes:
+      return "indexes";
+    case Family::kIdempotency:
+      return "idempotency";
+    case Family::kMeta:
+      return "meta";
+  }
+  return "";
+}
+
+std::vector<std::string> AllFamilyNames() {
+  std::vector<std::string> names;
+  names.reserve(kFamilyCount);
+  for (int i = 0; i < kFamilyCount; ++i) {
+    names.emplace_back(FamilyName(static_cast<Family>(i)));
+  }
+  return names;
+}
+
+std::string QuotaCellKey(absl::string_view agreement_id, absl::string_view cell_id) {
+  return absl::StrCat(agreement_id, "/", cell_id);
+}
+
+std::string IndexKey(absl::string_view index, absl::string_view value,
+                     absl::string_view record_id) {
+  return absl::StrCat(index, kSep, value, kSep, record_id);
+}
+
+std::string IndexPrefix(absl::string_view index, absl::string_view value) {
+  return absl::StrCat(index, kSep, value, kSep);
+}
+
+absl::string_view RecordIdFromIndexKey(absl::string_view key) {
+  size_t first = key.find('\0');
+  if (first == absl::string_view::npos) return "";
+  size_t second = key.find('\0', first + 1);
+  if (second == absl::string_view::npos) return "";
+  absl::string_view id = key.substr(second + 1);
+  if (id.find('\0') != absl::string_view::npos) return "";
+  return id;
+}
+
+std::string IdempotencyKey(absl::string_view principal, absl::string_view method,
+                           absl::string_view request_id) {
+  return absl::StrCat(principal, kSep, method, kSep, request_id);
+}
+
+}  // namespace corridor::storage

@@ -29,6 +29,10 @@ struct RecordKind {
   Family family = Family::kDefault;
   // The record's index entries. Null means no indexes.
   std::function<std::vector<IndexEntry>(const google::protobuf::Message&)> indexes;
+  // The record's message type (its default instance), so Delete can read the
+  // stored etag and index entries. RecordStore<T> sets it to
+  // &T::default_instance() when null. Not owned.
+  const google::protobuf::Message* prototype = nullptr;
 };
 
 // Identifies a request for idempotent replay.
@@ -135,7 +139,7 @@ template <typename T>
 class RecordStore {
  public:
   // `db` must outlive this object.
-  RecordStore(Database& db, RecordKind kind) : base_(db, std::move(kind)) {}
+  RecordStore(Database& db, RecordKind kind) : base_(db, WithPrototype(std::move(kind))) {}
 
   absl::StatusOr<T> Get(absl::string_view id) const {
     T out;
@@ -197,6 +201,11 @@ class RecordStore {
   }
 
  private:
+  static RecordKind WithPrototype(RecordKind kind) {
+    if (kind.prototype == nullptr) kind.prototype = &T::default_instance();
+    return kind;
+  }
+
   RecordStoreBase base_;
 };
 
