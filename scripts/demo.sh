@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Runs the Corridor demo: the README's main command.
+#
+#   1. scripts/install-deps.sh, then builds the server and the CLI in build/ (Release)
+#   2. .corridor/: data dir, server token file, an operator token (kept across runs)
+#   3. demo data in .corridor/demo-data (5,000 candidates; ESCO from ../shared/data/esco)
+#   4. starts corridord on 127.0.0.1:50051 in the background (or reuses a running one),
+#      waits until it answers (at most 30 s)
+#   5. loads the demo data once per data dir, then `corridor demo show`
+#
+# The server keeps running afterwards; `scripts/demo.sh --stop` stops it.
+# Rerunning is safe: existing data, tokens and a running server are reused.
+# To start from scratch: scripts/demo.sh --stop && rm -rf .corridor
+#
+# Environment:
+#   CORRIDOR_DEMO_LISTEN      Default: 127.0.0.1:50051
+#   CORRIDOR_DEMO_CANDIDATES  Default: 5000
+#
+# Usage: scripts/demo.sh [--stop]
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${repo_root}"
+
+listen="${CORRIDOR_DEMO_LISTEN:-127.0.0.1:50051}"
+candidates="${CORRIDOR_DEMO_CANDIDATES:-5000}"
+build_dir="build"
+state_dir=".corridor"
+data_dir="${state_dir}/data"
+token_file="${state_dir}/tokens"              # the server's token file
+operator_token="${state_dir}/operator.token"  # the operator's bearer token, mode 600
+demo_data="${state_dir}/demo-data"
+loaded_marker="${state_dir}/demo-loaded"      # present once demo data is in data_dir
+pid_file="${state_dir}/corridord.pid"
+server_log="${state_dir}/corridord.log"
+esco_dir="${repo_root}/../shared/data/esco"
+
+server_bin="${build_dir}/server/corridord"
+cli_bin="${build_dir}/clients/cli/corridor"
+
+log() { printf 'demo: %s\n' "$*"; }
+die() { printf 'demo: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The CLI's connection flags. TODO(lead): match the final CLI flag names.
+cli() {
+  "${cli_bin}" --server "${listen}" --token-file "${operator_token}" "$@"
+}
+
+# Prints the pid of the corridord this script started, if it is still running.
+running_pid() {
+  [[ -f "${pid_file}" ]] || return 1
+  local pid
+  pid="$(cat "${pid_file}")"
+  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "${pid}" 2>/dev/null || return 1
+  [[ "$(cat "/proc/${pid}/comm" 2>/dev/null)" == "corridord" ]] || return 1
+  echo "${pid}"
+}
+
+# True when something accepts TCP connections on ${listen}.
+port_open() {
+  local host="${listen%:*}" port="${listen##*:}"
+  (exec 3<>"/dev/tcp/${host}/${port}") 2>/dev/null
+}
+
+# True when the server answers an authenticated RPC.
+serving() {
+  cli agreements list >/dev/null 2>&1
+}
+
+stop_server() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "${pid_file}"
+    log "no demo server running (nothing started by this script)"
+    return 0
+  fi
+  log "stopping corridord (pid ${pid})"
+  kill -TERM "${pid}"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "${pid}" 2>/dev/null; then
+    log "corridord did not stop within 10 s; sending SIGKILL"
+    kill -KILL "${pid}"
+  fi
+  rm -f "${pid_file}"
+  log "stopped"
+}
+
+if [[ "${1:-}" == "--stop" ]]; then
+  stop_server
+  exit 0
+elif (($# > 0)); then
+  die "unknown argument: $1 (usage: scripts/demo.sh [--stop])"
+fi
+
+# 1. Dependencies and build.
+bash scripts/install-deps.sh
+cmake -S . -B "${build_dir}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "${build_dir}" -j "$(nproc 2>/dev/null || echo 2)" --target corridord corridor
+[[ -x "${server_bin}" ]] || die "${server_bin} was not built"
+[[ -x "${cli_bin}" ]] || die "${cli_bin} was not built"
+
+# 2. State directory and tokens. A new data dir has nothing loaded yet.
+[[ -d "${data_dir}" ]] || rm -f "${loaded_marker}"
+mkdir -p "${data_dir}"
+chmod 700 "${state_dir}"
+if [[ ! -s "${token_file}" || ! -s "${operator_token}" ]]; then
+  log "issuing an operator token"
+  (umask 077 && "${cli_bin}" token issue --token-file "${token_file}" --principal operator \
+      >"${operator_token}.tmp")
+  mv "${operator_token}.tmp" "${operator_token}"
+else
+  log "reusing the operator token in ${operator_token}"
+fi
+
+# 3. Demo data, generated once (into a temporary dir so an interrupted run is redone).
+if [[ ! -e "${demo_data}/.complete" ]]; then
+  log "generating demo data (${candidates} candidates)"
+  rm -rf "${demo_data}.tmp" "${demo_data}"
+  generate=("${cli_bin}" demo generate --out "${demo_data}.tmp" --candidates "${candidates}")
+  [[ -d "${esco_dir}" ]] && generate+=(--esco-dir "${esco_dir}")
+  "${generate[@]}"
+  touch "${demo_data}.tmp/.complete"
+  mv "${demo_data}.tmp" "${demo_data}"
+else
+  log "reusing demo data in ${demo_data}"
+fi
+
+# 4. The server: reuse ours, or whatever already answers on the port, else start one.
+if pid="$(running_pid)"; then
+  log "reusing corridord (pid ${pid}) on ${listen}"
+elif port_open; then
+  rm -f "${pid_file}"
+  serving || die "${listen} is in use by something that does not answer as corridord"
+  log "reusing the server already listening on ${listen}"
+else
+  log "starting corridord on ${listen} (log: ${server_log})"
+  nohup setsid "${server_bin}" --data-dir "${data_dir}" --token-file "${token_file}" \
+      --listen "${listen}" >>"${server_log}" 2>&1 </dev/null &
+  echo $! >"${pid_file}"
+fi
+
+deadline=$((SECONDS + 30))
+until serving; do
+  if [[ -f "${pid_file}" ]] && ! running_pid >/dev/null; then
+    tail -n 20 "${server_log}" >&2 || true
+    die "corridord exited during start-up (log: ${server_log})"
+  fi
+  ((SECONDS < deadline)) || die "corridord not serving on ${listen} after 30 s (log: ${server_log})"
+  sleep 0.3
+done
+log "corridord is serving on ${listen}"
+
+# 5. Load once per data dir, then show.
+if [[ ! -e "${loaded_marker}" ]]; then
+  log "loading demo data"
+  cli demo load --dir "${demo_data}"
+  touch "${loaded_marker}"
+else
+  log "demo data already loaded (remove ${loaded_marker} to load again)"
+fi
+cli demo show
+
+log "corridord keeps running on ${listen}; stop it with: scripts/demo.sh --stop"
