@@ -50,6 +50,13 @@ class Taxonomy {
   // occupations_en.csv, skillsHierarchy_en.csv and the *Collection_en.csv
   // files), merged over the built-in taxonomy. Quoted fields may span lines.
   // NOT_FOUND when a required file is missing; DATA_LOSS when one is malformed.
+  // Required: ISCOGroups_en.csv, occupations_en.csv, skillsHierarchy_en.csv.
+  // Read when present: skillGroups_en.csv and the language, ICT and
+  // transversal *SkillsCollection_en.csv files. An occupation whose
+  // iscoGroup is not a known unit group, or an id that does not fit
+  // [A-Za-z0-9._:-]{1,64}, is DATA_LOSS too; messages name file and line.
+  // ESCO titles and labels replace built-in ones; a skill's parent comes
+  // from the hierarchy first, then from the first broaderConceptUri.
   static absl::StatusOr<std::unique_ptr<Taxonomy>> LoadEsco(absl::string_view dir);
 
   // True when `code` is a known ISCO-08 group of any level.

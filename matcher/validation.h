@@ -26,7 +26,13 @@ namespace corridor::matcher {
 // offending field's path and a colon, e.g.
 //   "candidate.languages[1].level: required"
 // Output-only fields (name, etag, create_time, update_time, counters) are not
-// checked. Thread-safe; the references must outlive the Validator.
+// checked. Fields the server fills in from the caller (candidate.agency,
+// vacancy.employer, vacancy.destination) are checked only when present.
+// Skill ids and ESCO occupation ids are checked for form only (ASCII
+// charsets, so look-alike letters are rejected); an ESCO occupation the
+// taxonomy knows must belong to the stated ISCO unit group. A candidate's age
+// is the clock's current UTC year minus birth_year. Messages never repeat
+// the offending value. Thread-safe; the references must outlive the Validator.
 class Validator {
  public:
   Validator(const IsoCodes& iso, const Taxonomy& taxonomy, const Clock& clock);
@@ -38,11 +44,24 @@ class Validator {
   absl::Status ValidateAgreement(const v1::Agreement& agreement) const;
 
   // Checks a cell against its agreement (destination and origin are parties,
-  // scheme covered, occupation within scope, period inside the agreement's
-  // dates), its parent (slice and period inside the parent's; null for a
+  // scheme covered, occupation within scope, period overlapping the agreement's time in
+  // force), its parent (slice and period inside the parent's; null for a
   // root) and its siblings (no two siblings overlap: two cells overlap when
   // their periods intersect and, on each of destination, origin, occupation
   // and scheme, one's value is "any" or covers the other's).
+  //
+  // Periods are calendar dates in the destination's legal calendar and carry
+  // no time zone: a period is the same set of days wherever it is read, so a
+  // yearly period never "straddles the new year" in another zone. Callers
+  // that start from instants must convert them in the destination's zone.
+  // `parent` must be the cell that cell.parent names (null only for a root;
+  // a non-empty cell.parent with a null parent is INVALID_ARGUMENT).
+  // `siblings` are the other cells with the same parent; an entry with the
+  // cell's own name is skipped, so an update may pass every child. The
+  // sibling error reads "quota_cell: overlaps its sibling cell <name> ...".
+  // Set cell.name ("agreements/{a}/quotaCells/{c}") before calling when the
+  // id is known: it is what the "not its own parent / overflow" checks and
+  // the sibling skip compare against. `agreement` is assumed valid.
   absl::Status ValidateQuotaCell(const v1::QuotaCell& cell,
                                  const v1::Agreement& agreement,
                                  const v1::QuotaCell* parent,
