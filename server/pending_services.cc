@@ -1,0 +1,186 @@
+// Applications (read side now, lifecycle with issue #5) and the services whose
+// behaviour arrives with later issues. Every call is authorised first, so the
+// policy table holds for these methods today.
+#include "common/resource_name.h"
+#include "server/list_util.h"
+#include "server/services.h"
+
+namespace corridor::server {
+namespace {
+
+constexpr absl::string_view kLifecycle = "issue #5, the placement lifecycle";
+constexpr absl::string_view kMatching = "issue #3, matching";
+constexpr absl::string_view kLedger = "issue #4, the quota ledger";
+constexpr absl::string_view kAllocation = "issue #6, allocation rounds";
+constexpr absl::string_view kAudit = "issue #4, the audit log";
+
+}  // namespace
+
+// ---- ApplicationService ----
+
+Status ApplicationServiceImpl::CreateApplication(ServerContext* ctx,
+                                                 const v1::CreateApplicationRequest* req,
+                                                 v1::Application*) {
+  return Pending(gate_, *ctx, "/corridor.v1.ApplicationService/CreateApplication", *req,
+                 kLifecycle);
+}
+
+Status ApplicationServiceImpl::GetApplication(ServerContext* ctx,
+                                              const v1::GetApplicationRequest* req,
+                                              v1::Application* resp) {
+  return Serve(gate_, *ctx, "/corridor.v1.ApplicationService/GetApplication", *req, resp,
+               [&](const Principal&, const matcher::CallContext&) -> absl::StatusOr<v1::Application> {
+                 CORRIDOR_ASSIGN_OR_RETURN(std::string id,
+                                           ParseResourceName(req->name(), "applications", "name"));
+                 return registry_.applications().Get(id);
+               });
+}
+
+Status ApplicationServiceImpl::ListApplications(ServerContext* ctx,
+                                                const v1::ListApplicationsRequest* req,
+                                                v1::ListApplicationsResponse* resp) {
+  return Serve(gate_, *ctx, "/corridor.v1.ApplicationService/ListApplications", *req, resp,
+               [&](const Principal& who, const matcher::CallContext& call) {
+                 return ToListResponse(
+                     registry_.applications().List(
+                         call, ListParamsOf(gate_.authorizer(), who, call, *req)),
+                     &v1::ListApplicationsResponse::mutable_applications);
+               });
+}
+
+Status ApplicationServiceImpl::TransitionApplication(ServerContext* ctx,
+                                                     const v1::TransitionApplicationRequest* req,
+                                                     v1::Application*) {
+  return Pending(gate_, *ctx, "/corridor.v1.ApplicationService/TransitionApplication", *req,
+                 kLifecycle);
+}
+
+Status ApplicationServiceImpl::RecordReturn(ServerContext* ctx,
+                                            const v1::RecordReturnRequest* req,
+                                            v1::Application*) {
+  return Pending(gate_, *ctx, "/corridor.v1.ApplicationService/RecordReturn", *req, kLifecycle);
+}
+
+Status ApplicationServiceImpl::WatchApplications(
+    ServerContext* ctx, const v1::WatchApplicationsRequest* req,
+    grpc::ServerWriter<v1::WatchApplicationsResponse>*) {
+  return Pending(gate_, *ctx, "/corridor.v1.ApplicationService/WatchApplications", *req,
+                 kLifecycle);
+}
+
+// ---- MatchService ----
+
+Status MatchServiceImpl::ShortlistCandidates(ServerContext* ctx,
+                                             const v1::ShortlistCandidatesRequest* req,
+                                             v1::ShortlistCandidatesResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.MatchService/ShortlistCandidates", *req, kMatching);
+}
+
+Status MatchServiceImpl::RecommendVacancies(ServerContext* ctx,
+                                            const v1::RecommendVacanciesRequest* req,
+                                            v1::RecommendVacanciesResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.MatchService/RecommendVacancies", *req, kMatching);
+}
+
+Status MatchServiceImpl::ExplainMatch(ServerContext* ctx, const v1::ExplainMatchRequest* req,
+                                      v1::ExplainMatchResponse*) {
+  // Either party may ask: the candidate's agency or the vacancy's employer.
+  return Pending(gate_, *ctx, "/corridor.v1.MatchService/ExplainMatch", *req, kMatching);
+}
+
+// ---- LedgerService ----
+
+Status LedgerServiceImpl::ReserveUnit(ServerContext* ctx, const v1::ReserveUnitRequest* req,
+                                      v1::Reservation*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ReserveUnit", *req, kLedger);
+}
+
+Status LedgerServiceImpl::CommitUnit(ServerContext* ctx, const v1::CommitUnitRequest* req,
+                                     v1::Reservation*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/CommitUnit", *req, kLedger);
+}
+
+Status LedgerServiceImpl::ReleaseUnit(ServerContext* ctx, const v1::ReleaseUnitRequest* req,
+                                      v1::Reservation*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ReleaseUnit", *req, kLedger);
+}
+
+Status LedgerServiceImpl::CorrectUnit(ServerContext* ctx, const v1::CorrectUnitRequest* req,
+                                      v1::Reservation*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/CorrectUnit", *req, kLedger);
+}
+
+Status LedgerServiceImpl::GetReservation(ServerContext* ctx,
+                                         const v1::GetReservationRequest* req,
+                                         v1::Reservation*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/GetReservation", *req, kLedger);
+}
+
+Status LedgerServiceImpl::ListReservations(ServerContext* ctx,
+                                           const v1::ListReservationsRequest* req,
+                                           v1::ListReservationsResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ListReservations", *req, kLedger);
+}
+
+// ---- AllocationService ----
+
+Status AllocationServiceImpl::CreateAllocationRound(ServerContext* ctx,
+                                                    const v1::CreateAllocationRoundRequest* req,
+                                                    v1::AllocationRound*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AllocationService/CreateAllocationRound", *req,
+                 kAllocation);
+}
+
+Status AllocationServiceImpl::GetAllocationRound(ServerContext* ctx,
+                                                 const v1::GetAllocationRoundRequest* req,
+                                                 v1::AllocationRound*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AllocationService/GetAllocationRound", *req,
+                 kAllocation);
+}
+
+Status AllocationServiceImpl::ListAllocationRounds(ServerContext* ctx,
+                                                   const v1::ListAllocationRoundsRequest* req,
+                                                   v1::ListAllocationRoundsResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AllocationService/ListAllocationRounds", *req,
+                 kAllocation);
+}
+
+Status AllocationServiceImpl::ConfirmAllocationRound(ServerContext* ctx,
+                                                     const v1::ConfirmAllocationRoundRequest* req,
+                                                     v1::AllocationRound*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AllocationService/ConfirmAllocationRound", *req,
+                 kAllocation);
+}
+
+// ---- AuditService ----
+
+Status AuditServiceImpl::ListAuditEvents(ServerContext* ctx,
+                                         const v1::ListAuditEventsRequest* req,
+                                         v1::ListAuditEventsResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AuditService/ListAuditEvents", *req, kAudit);
+}
+
+Status AuditServiceImpl::GetTreeHead(ServerContext* ctx, const v1::GetTreeHeadRequest* req,
+                                     v1::SignedTreeHead*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetTreeHead", *req, kAudit);
+}
+
+Status AuditServiceImpl::GetInclusionProof(ServerContext* ctx,
+                                           const v1::GetInclusionProofRequest* req,
+                                           v1::GetInclusionProofResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetInclusionProof", *req, kAudit);
+}
+
+Status AuditServiceImpl::GetConsistencyProof(ServerContext* ctx,
+                                             const v1::GetConsistencyProofRequest* req,
+                                             v1::GetConsistencyProofResponse*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetConsistencyProof", *req, kAudit);
+}
+
+Status AuditServiceImpl::GetQuotaUsageReport(ServerContext* ctx,
+                                             const v1::GetQuotaUsageReportRequest* req,
+                                             v1::QuotaUsageReport*) {
+  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetQuotaUsageReport", *req, kAudit);
+}
+
+}  // namespace corridor::server
