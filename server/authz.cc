@@ -160,8 +160,10 @@ bool Authorizer::AllowsName(const Principal& who, Rule rule, absl::string_view n
 
 absl::Status Authorizer::Check(const Principal& who, absl::string_view method,
                                const Message& request) const {
-  if (who.role == Role::kOperator) return absl::OkStatus();
   const MethodPolicy* policy = FindPolicy(method);
+  if (who.role == Role::kOperator) {
+    return policy == nullptr || policy->operator_allowed ? absl::OkStatus() : Denied();
+  }
   if (policy == nullptr) return Denied();
   const Grant& grant = who.role == Role::kAgency     ? policy->agency
                        : who.role == Role::kEmployer ? policy->employer

@@ -26,13 +26,13 @@ const std::vector<MethodPolicy>& PolicyTable() {
       {"/corridor.v1.AgencyService/GetAgency", Own("name"), kNo, Country("name")},
       {"/corridor.v1.AgencyService/ListAgencies", Own(""), kNo, Country("")},
       {"/corridor.v1.AgencyService/UpdateAgency", kNo, kNo, Country("agency.name")},
-      {"/corridor.v1.AgencyService/DeleteAgency", kNo, kNo, Country("name")},
+      {"/corridor.v1.AgencyService/DeleteAgency", kNo, kNo, kNo},
       // Employers: the destination ministry oversees them.
       {"/corridor.v1.EmployerService/CreateEmployer", kNo, kNo, Tenant("employer.country")},
       {"/corridor.v1.EmployerService/GetEmployer", kNo, Own("name"), Country("name")},
       {"/corridor.v1.EmployerService/ListEmployers", kNo, Own(""), Country("")},
       {"/corridor.v1.EmployerService/UpdateEmployer", kNo, kNo, Country("employer.name")},
-      {"/corridor.v1.EmployerService/DeleteEmployer", kNo, kNo, Country("name")},
+      {"/corridor.v1.EmployerService/DeleteEmployer", kNo, kNo, kNo},
       // Candidates: personal data, the owning agency only.
       {"/corridor.v1.CandidateService/CreateCandidate", kYes, kNo, kNo},
       {"/corridor.v1.CandidateService/GetCandidate", Own("name"), kNo, kNo},
@@ -67,8 +67,7 @@ const std::vector<MethodPolicy>& PolicyTable() {
       {"/corridor.v1.ApplicationService/ListApplications", Own(""), Own(""), Country("")},
       {"/corridor.v1.ApplicationService/TransitionApplication", Own("name"), Own("name"),
        Country("name")},
-      {"/corridor.v1.ApplicationService/RecordReturn", Own("name"), Own("name"),
-       Country("name")},
+      {"/corridor.v1.ApplicationService/RecordReturn", Own("name"), Own("name"), kNo},
       {"/corridor.v1.ApplicationService/WatchApplications", Own(""), Own(""), kNo},
       // Matching: an employer about its vacancies, an agency about its candidates.
       {"/corridor.v1.MatchService/ShortlistCandidates", kNo, Own("vacancy"), kNo},
@@ -78,7 +77,8 @@ const std::vector<MethodPolicy>& PolicyTable() {
       {"/corridor.v1.LedgerService/ReserveUnit", kNo, kNo, DestParty("quota_cell")},
       {"/corridor.v1.LedgerService/CommitUnit", kNo, kNo, DestParty("name")},
       {"/corridor.v1.LedgerService/ReleaseUnit", kNo, kNo, DestParty("name")},
-      {"/corridor.v1.LedgerService/CorrectUnit", kNo, kNo, DestParty("name")},
+      // Only a ministry brings a committed unit back (DOMAIN.md 4.5): not operators.
+      {"/corridor.v1.LedgerService/CorrectUnit", kNo, kNo, DestParty("name"), false},
       {"/corridor.v1.LedgerService/GetReservation", kNo, kNo, Party("name")},
       {"/corridor.v1.LedgerService/ListReservations", kNo, kNo, Party("")},
       // Allocation rounds.

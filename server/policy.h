@@ -8,7 +8,7 @@
 namespace corridor::server {
 
 // How a role may use one RPC (DOMAIN.md section 10). Operators may use every
-// RPC; the other roles follow their Grant.
+// RPC unless its row says otherwise; the other roles follow their Grant.
 enum class Rule {
   // Never allowed.
   kNever,
@@ -49,6 +49,9 @@ struct MethodPolicy {
   Grant agency;
   Grant employer;
   Grant ministry;
+  // Operators administer the service and may call every RPC but those few
+  // the domain reserves to a ministry.
+  bool operator_allowed = true;
 };
 
 // The whole policy table: one row per RPC of the v1 API. tests/server checks
