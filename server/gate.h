@@ -27,9 +27,13 @@ class Gate {
       : authenticator_(authenticator), authorizer_(authorizer), max_deadline_(max_deadline) {}
 
   // The caller, when authenticated and allowed to call `method` with `request`.
-  // UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+  // DEADLINE_EXCEEDED when the call's deadline has already passed (no work is
+  // started for it), UNAUTHENTICATED or PERMISSION_DENIED otherwise.
   absl::StatusOr<Principal> Admit(const grpc::ServerContext& context, absl::string_view method,
                                   const google::protobuf::Message& request) const {
+    if (absl::FromChrono(context.deadline()) <= absl::Now()) {
+      return absl::DeadlineExceededError("the call's deadline passed before it started");
+    }
     absl::StatusOr<Principal> who = authenticator_.Authenticate(context);
     if (!who.ok()) return who.status();
     absl::Status allowed = authorizer_.Check(*who, method, request);

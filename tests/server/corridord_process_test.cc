@@ -163,6 +163,38 @@ TEST(CorridordProcessTest, SigtermDrainsAndKeepsAcknowledgedWrites) {
   EXPECT_EQ(again.WaitExit(std::chrono::seconds(20)), 0);
 }
 
+TEST(CorridordProcessTest, ExpiredDeadlineDoesNoWorkAndAYearLongOneIsServed) {
+  std::string dir = FreshDir("deadline");
+  std::string token;
+  std::string tokens = TokenFile(dir, token);
+  Corridord server(absl::StrCat(dir, "/data"), tokens);
+  int port = server.WaitPort(std::chrono::seconds(20));
+  ASSERT_GT(port, 0) << server.Log();
+  auto stub = v1::AgencyService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&](std::chrono::system_clock::time_point deadline, const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    ctx.set_deadline(deadline);
+    v1::CreateAgencyRequest req;
+    *req.mutable_agency() = ValidAgency("PH");
+    req.set_agency_id(id);
+    v1::Agency out;
+    return stub->CreateAgency(&ctx, req, &out).error_code();
+  };
+  auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(call(now, "ag-expired"), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(call(now + std::chrono::hours(24 * 365), "ag-year"), grpc::StatusCode::OK);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  v1::GetAgencyRequest get;
+  get.set_name("agencies/ag-expired");
+  v1::Agency out;
+  EXPECT_EQ(stub->GetAgency(&ctx, get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
+}
+
 TEST(CorridordProcessTest, RefusesToStartWithoutATokenFile) {
   std::string dir = FreshDir("notokens");
   Corridord server(absl::StrCat(dir, "/data"), absl::StrCat(dir, "/missing-tokens"));

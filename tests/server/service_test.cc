@@ -395,6 +395,20 @@ TEST_F(ServiceTest, MessagesAtTheSizeLimitPassAndOverItAreResourceExhausted) {
   EXPECT_EQ(AllCandidates().size(), 2u);
 }
 
+TEST_F(ServiceTest, OverlongOrMalformedRequestIdIsRejectedAndChangesNothing) {
+  for (const std::string& id : {std::string(65, 'a'), std::string("has space"),
+                                std::string("nul\0id", 6)}) {
+    v1::CreateCandidateRequest req;
+    *req.mutable_candidate() = ValidCandidate("ag-co");
+    req.set_request_id(id);
+    v1::Candidate out;
+    grpc::Status st = s_.candidates->CreateCandidate(s_.As("agency:ag-co").get(), req, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(st.error_message(), StartsWith("request_id"));
+  }
+  EXPECT_EQ(AllCandidates().size(), 2u);
+}
+
 TEST_F(ServiceTest, OverlappingSiblingQuotaCellIsRejected) {
   v1::CreateQuotaCellRequest child;
   child.set_parent("agreements/es-co");
