@@ -417,6 +417,33 @@ bool CellsOverlap(const v1::QuotaCell& a, const v1::QuotaCell& b) {
           a.scheme() == b.scheme());
 }
 
+// A list of schemes: count within [min, max], each set and known, no repeats.
+absl::Status CheckSchemeList(const google::protobuf::RepeatedField<int>& list,
+                             const std::string& path, int min, int max) {
+  CORRIDOR_RETURN_IF_ERROR(CheckCount(list.size(), path, min, max));
+  absl::flat_hash_set<int> seen;
+  for (int i = 0; i < list.size(); ++i) {
+    const std::string item = Item(path, i);
+    CORRIDOR_RETURN_IF_ERROR(CheckEnum(list.Get(i), v1::Scheme_IsValid, item, true));
+    if (!seen.insert(list.Get(i)).second) return Invalid(item, "listed twice");
+  }
+  return absl::OkStatus();
+}
+
+// A list of ISCO-08 prefixes: count within [min, max], each known, no repeats.
+absl::Status CheckIscoPrefixList(const Taxonomy& taxonomy,
+                                 const RepeatedPtrField<std::string>& list,
+                                 const std::string& path, int min, int max) {
+  CORRIDOR_RETURN_IF_ERROR(CheckCount(list.size(), path, min, max));
+  absl::flat_hash_set<absl::string_view> seen;
+  for (int i = 0; i < list.size(); ++i) {
+    const std::string item = Item(path, i);
+    CORRIDOR_RETURN_IF_ERROR(CheckIscoPrefix(taxonomy, list.Get(i), item, true));
+    if (!seen.insert(list.Get(i)).second) return Invalid(item, "listed twice");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Validator::Validator(const IsoCodes& iso, const Taxonomy& taxonomy, const Clock& clock)
@@ -611,23 +638,11 @@ absl::Status Validator::ValidateCandidate(const v1::Candidate& c) const {
     CORRIDOR_RETURN_IF_ERROR(CheckCountryList(iso_, pref.destinations(),
                                               Field(path, "destinations"), 0,
                                               kMaxPreferredDestinations));
-    const std::string schemes = Field(path, "schemes");
-    CORRIDOR_RETURN_IF_ERROR(CheckCount(pref.schemes_size(), schemes, 0, kMaxPreferredSchemes));
-    absl::flat_hash_set<int> seen_schemes;
-    for (int i = 0; i < pref.schemes_size(); ++i) {
-      const std::string item = Item(schemes, i);
-      CORRIDOR_RETURN_IF_ERROR(CheckEnum(pref.schemes(i), v1::Scheme_IsValid, item, true));
-      if (!seen_schemes.insert(pref.schemes(i)).second) return Invalid(item, "listed twice");
-    }
-    const std::string isco = Field(path, "isco_codes");
     CORRIDOR_RETURN_IF_ERROR(
-        CheckCount(pref.isco_codes_size(), isco, 0, kMaxPreferredIscoCodes));
-    absl::flat_hash_set<absl::string_view> seen_isco;
-    for (int i = 0; i < pref.isco_codes_size(); ++i) {
-      const std::string item = Item(isco, i);
-      CORRIDOR_RETURN_IF_ERROR(CheckIscoPrefix(taxonomy_, pref.isco_codes(i), item, true));
-      if (!seen_isco.insert(pref.isco_codes(i)).second) return Invalid(item, "listed twice");
-    }
+        CheckSchemeList(pref.schemes(), Field(path, "schemes"), 0, kMaxPreferredSchemes));
+    CORRIDOR_RETURN_IF_ERROR(CheckIscoPrefixList(taxonomy_, pref.isco_codes(),
+                                                 Field(path, "isco_codes"), 0,
+                                                 kMaxPreferredIscoCodes));
   }
 
   {
@@ -832,26 +847,11 @@ absl::Status Validator::ValidateAgreement(const v1::Agreement& a) const {
   }
 
   {
-    const std::string path = Field(p, "schemes");
-    CORRIDOR_RETURN_IF_ERROR(CheckCount(a.schemes_size(), path, kMinSchemes, kMaxSchemes));
-    absl::flat_hash_set<int> seen;
-    for (int i = 0; i < a.schemes_size(); ++i) {
-      const std::string item = Item(path, i);
-      CORRIDOR_RETURN_IF_ERROR(CheckEnum(a.schemes(i), v1::Scheme_IsValid, item, true));
-      if (!seen.insert(a.schemes(i)).second) return Invalid(item, "listed twice");
-    }
-  }
-
-  {
-    const std::string path = Field(p, "occupation_scope");
     CORRIDOR_RETURN_IF_ERROR(
-        CheckCount(a.occupation_scope_size(), path, 0, kMaxOccupationScope));
-    absl::flat_hash_set<absl::string_view> seen;
-    for (int i = 0; i < a.occupation_scope_size(); ++i) {
-      const std::string item = Item(path, i);
-      CORRIDOR_RETURN_IF_ERROR(CheckIscoPrefix(taxonomy_, a.occupation_scope(i), item, true));
-      if (!seen.insert(a.occupation_scope(i)).second) return Invalid(item, "listed twice");
-    }
+        CheckSchemeList(a.schemes(), Field(p, "schemes"), kMinSchemes, kMaxSchemes));
+    CORRIDOR_RETURN_IF_ERROR(CheckIscoPrefixList(taxonomy_, a.occupation_scope(),
+                                                 Field(p, "occupation_scope"), 0,
+                                                 kMaxOccupationScope));
   }
 
   {
