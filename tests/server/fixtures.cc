@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/token_file.h"
@@ -20,12 +22,42 @@ v1::Date D(int y, int m, int d) {
 
 }  // namespace
 
+namespace {
+
+// Removes every directory FreshDir made when the test program exits.
+class DirCleaner {
+ public:
+  ~DirCleaner() {
+    for (const std::string& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+      std::filesystem::remove_all(dir + ".log", ignored);
+    }
+  }
+  void Add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+DirCleaner& Cleaner() {
+  static DirCleaner cleaner;
+  return cleaner;
+}
+
+}  // namespace
+
 std::string FreshDir(const std::string& name) {
   static std::atomic<int> counter{0};
   std::string dir = absl::StrCat(::testing::TempDir(), "corridor-", name, "-", getpid(), "-",
                                  counter.fetch_add(1));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  Cleaner().Add(dir);
   return dir;
 }
 

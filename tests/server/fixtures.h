@@ -28,7 +28,8 @@ v1::Agreement ValidAgreement();
 // A root cell for ES, 2027, any origin, cap `cap`.
 v1::QuotaCell ValidRootCell(int64_t cap = 1000);
 
-// A unique fresh directory under the test temp dir.
+// A unique fresh directory under the test temp dir, removed when the test
+// program exits.
 std::string FreshDir(const std::string& name);
 
 // A server with an in-process channel and tokens for:
@@ -58,6 +59,7 @@ class TestServer {
   std::unique_ptr<v1::AgreementService::Stub> agreements;
 
  private:
+  std::string data_dir_;
   std::map<std::string, std::string> tokens_;  // principal -> token
   std::unique_ptr<server::CorridorServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
