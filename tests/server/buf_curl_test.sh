@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real gRPC client that knows nothing of our protos (buf curl, through server
-# reflection) lists the services, creates an agency and reads it back, and the
-# health service answers SERVING.
+# reflection) lists the services, creates an agency and reads it back, and a
+# bad country is refused naming the field. (gRPC's built-in health service is
+# not described through reflection; server_service_test checks it.)
 # Usage: buf_curl_test.sh <corridord> <corridor-cli> <buf>
 set -euo pipefail
 corridord="$1"; cli="$2"; buf="$3"
@@ -21,7 +22,10 @@ port="$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "${work}/log")"
 url="http://127.0.0.1:${port}"
 curl_() { "${buf}" curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer ${token}" "$@"; }
 
-methods="$("${buf}" curl --protocol grpc --http2-prior-knowledge --list-methods "${url}")"
+# --list-methods also meets gRPC's health service, which reflection does not
+# describe, and then exits non-zero: judge it by what it listed.
+methods="$("${buf}" curl --protocol grpc --http2-prior-knowledge --list-methods "${url}" \
+  2>/dev/null || true)"
 grep -q "corridor.v1.CandidateService/ImportCandidates" <<< "${methods}"
 grep -q "corridor.v1.LedgerService/ReserveUnit" <<< "${methods}"
 
@@ -42,6 +46,4 @@ if curl_ -d '{"agencyId": "bad", "agency": {"displayName": "x", "country": "UK",
 fi
 grep -q "agency.country" "${work}/err"
 
-"${buf}" curl --protocol grpc --http2-prior-knowledge -d '{}' \
-  "${url}/grpc.health.v1.Health/Check" | grep -q SERVING
 echo "buf curl through reflection: ok"

@@ -1,0 +1,351 @@
+#include "clients/cli/app.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "clients/cli/demo_commands.h"
+#include "clients/cli/demo_generator.h"
+#include "clients/cli/import_command.h"
+#include "clients/cli/output.h"
+#include "clients/cli/resources.h"
+#include "common/principal.h"
+#include "common/token_file.h"
+#include "matcher/taxonomy.h"
+
+namespace corridor::cli {
+namespace {
+
+// Arguments of one resource's subcommands; kept at stable addresses for
+// CLI11's bindings.
+struct ResourceArgs {
+  CreateArgs create;
+  NameArgs get;
+  ListArgs list;
+  UpdateArgs update;
+  NameArgs del;
+  ImportOptions import;
+  std::string import_format;
+};
+
+struct TokenArgs {
+  std::string token_file;
+  std::string principal;
+  std::string label;
+};
+
+struct GenerateArgs {
+  DemoOptions options;
+  std::string esco_dir;
+};
+
+int IssueTokenCommand(const Io& io, const TokenArgs& args) {
+  absl::StatusOr<Principal> principal = Principal::Parse(args.principal);
+  if (!principal.ok()) {
+    ReportError(io, principal.status());
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> token = IssueToken(args.token_file, *principal, args.label);
+  if (!token.ok()) return ReportError(io, token.status());
+  if (io.format == OutputFormat::kJson) {
+    *io.out << absl::StrFormat("{\"token\": \"%s\", \"principal\": \"%s\"}\n", *token,
+                               principal->ToString());
+  } else {
+    *io.out << *token << '\n';
+  }
+  *io.err << "issued a token for " << principal->ToString() << " (its hash is in "
+          << args.token_file << "); it is shown only this once\n";
+  return kExitOk;
+}
+
+// A bearer token sent without TLS beyond this machine can be read on the
+// way: say so (the call still goes ahead; some deployments terminate TLS in
+// a local proxy).
+void WarnIfPlaintext(const Io& io, const ClientOptions& options) {
+  if (!options.tls_ca.empty() || options.token.empty()) return;
+  std::string host = options.server.substr(0, options.server.rfind(':'));
+  if (absl::StartsWith(options.server, "unix:") || host == "127.0.0.1" || host == "localhost" ||
+      host == "[::1]" || host == "::1") {
+    return;
+  }
+  *io.err << "warning: the bearer token goes to " << options.server
+          << " in plaintext; pass --tls-ca to use TLS\n";
+}
+
+int GenerateCommand(const Io& io, const GenerateArgs& args) {
+  const std::string dir = ResolveEscoDir(args.esco_dir);
+  absl::StatusOr<DemoTaxonomy> taxonomy = absl::NotFoundError("");
+  if (!dir.empty()) {
+    taxonomy = DemoTaxonomy::LoadEsco(dir);
+  } else {
+    *io.err << "warning: no ESCO CSV export at ../shared/data/esco (--esco-dir); using the "
+               "built-in taxonomy, which has no ESCO occupations and fewer skills\n";
+    taxonomy = DemoTaxonomy::FromTaxonomy(*matcher::Taxonomy::BuiltIn(), "built-in taxonomy");
+  }
+  if (!taxonomy.ok()) return ReportError(io, taxonomy.status());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<DemoCounts> counts = GenerateDemo(args.options, *taxonomy);
+  if (!counts.ok()) return ReportError(io, counts.status());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Table table({"FILE", "RECORDS"});
+  table.AddRow({"agencies.jsonl", std::to_string(counts->agencies)});
+  table.AddRow({"employers.jsonl", std::to_string(counts->employers)});
+  table.AddRow({"agreements.jsonl", std::to_string(counts->agreements)});
+  table.AddRow({"quota_cells.jsonl", std::to_string(counts->quota_cells)});
+  table.AddRow({"candidates.jsonl", std::to_string(counts->candidates)});
+  table.AddRow({"vacancies.jsonl", std::to_string(counts->vacancies)});
+  if (io.format == OutputFormat::kJson) {
+    *io.out << absl::StrFormat(
+        "{\"dir\": \"%s\", \"agencies\": %d, \"employers\": %d, \"agreements\": %d, "
+        "\"quotaCells\": %d, \"candidates\": %d, \"vacancies\": %d}\n",
+        args.options.out_dir, counts->agencies, counts->employers, counts->agreements,
+        counts->quota_cells, counts->candidates, counts->vacancies);
+  } else {
+    table.Print(*io.out);
+  }
+  *io.err << absl::StrFormat("synthetic demo data (seed %d) written to %s in %.1f s\n",
+                             args.options.seed, args.options.out_dir, seconds);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, const CliEnv& env) {
+  Io io{env.out, env.err, env.err_is_tty, OutputFormat::kTable};
+  CLI::App app{"Command-line client of Corridor, the job-matching engine for legal labour "
+               "migration.",
+               "corridor"};
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  ClientOptions options;
+  std::string output = "table";
+  app.add_option("--server", options.server, "corridord address host:port")
+      ->capture_default_str();
+  app.add_option("--token", options.token, "bearer token (default: $CORRIDOR_TOKEN)")
+      ->envname("CORRIDOR_TOKEN");
+  app.add_option("--tls-ca", options.tls_ca, "PEM root certificate: use TLS");
+  app.add_option("--tls-cert", options.tls_cert, "PEM client certificate (mutual TLS)");
+  app.add_option("--tls-key", options.tls_key, "PEM client key (mutual TLS)");
+  app.add_option("--output", output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  app.add_option("--timeout", options.timeout_seconds,
+                 "seconds allowed for each call, and for each batch of an import")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  std::function<int()> action;
+  std::unique_ptr<Connection> connection;
+  // Wraps a command that needs the server.
+  auto with_server = [&](std::function<int(const Connection&)> run) {
+    return [&, run]() -> int {
+      auto opened = env.connect ? env.connect(options) : Connection::Open(options);
+      if (!opened.ok()) {
+        ReportError(io, opened.status());
+        return opened.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage
+                                                                            : kExitFailure;
+      }
+      connection = std::move(*opened);
+      WarnIfPlaintext(io, options);
+      return run(*connection);
+    };
+  };
+
+  std::deque<ResourceArgs> resource_args;
+  struct ResourceCommand {
+    const char* command;
+    const char* what;
+    ResourceKind kind;
+  };
+  const ResourceCommand kResources[] = {
+      {"agencies", "agencies (origin employment agencies)", ResourceKind::kAgencies},
+      {"employers", "employers (destination employers)", ResourceKind::kEmployers},
+      {"candidates", "candidates", ResourceKind::kCandidates},
+      {"vacancies", "vacancies", ResourceKind::kVacancies},
+      {"agreements", "bilateral labour agreements", ResourceKind::kAgreements},
+      {"cells", "quota cells of an agreement", ResourceKind::kQuotaCells},
+  };
+  for (const ResourceCommand& rc : kResources) {
+    ResourceArgs& a = resource_args.emplace_back();
+    const ResourceKind kind = rc.kind;
+    const bool cells = kind == ResourceKind::kQuotaCells;
+    CLI::App* group = app.add_subcommand(rc.command, absl::StrCat("Manage ", rc.what));
+    group->require_subcommand(1);
+    group->fallthrough();
+
+    CLI::App* create = group->add_subcommand("create", "Create one from a JSON file");
+    create->fallthrough();
+    create->add_option("--file", a.create.file, "JSON file (- for stdin)")->required();
+    create->add_option("--id", a.create.id, "id of the new resource (default: from its name)");
+    create->add_option("--request-id", a.create.request_id, "makes the call safe to retry");
+    if (cells) {
+      create->add_option("--agreement", a.create.agreement, "the agreement")->required();
+    }
+    create->callback([&, kind] {
+      action = with_server([&, kind](const Connection& c) { return RunCreate(kind, c, io, a.create); });
+    });
+
+    CLI::App* get = group->add_subcommand("get", "Show one");
+    get->fallthrough();
+    get->add_option("name", a.get.name, "resource name or id")->required();
+    if (cells) get->add_option("--agreement", a.get.agreement, "the agreement, for a bare cell id");
+    get->callback([&, kind] {
+      action = with_server([&, kind](const Connection& c) { return RunGet(kind, c, io, a.get); });
+    });
+
+    CLI::App* list = group->add_subcommand("list", "List (one page, or --all)");
+    list->fallthrough();
+    list->add_option("--filter", a.list.filter, "AIP-160 filter, e.g. 'country = \"CO\"'");
+    list->add_option("--page-size", a.list.page_size, "results per page (1..1000)")
+        ->check(CLI::Range(0, 1000));
+    list->add_option("--page-token", a.list.page_token, "continue from a previous page");
+    list->add_flag("--all", a.list.all, "follow next_page_token to the end");
+    if (cells) list->add_option("--agreement", a.list.agreement, "the agreement")->required();
+    list->callback([&, kind] {
+      action = with_server([&, kind](const Connection& c) { return RunList(kind, c, io, a.list); });
+    });
+
+    CLI::App* update = group->add_subcommand("update", "Update from a JSON file holding its name");
+    update->fallthrough();
+    update->add_option("--file", a.update.file, "JSON file (- for stdin)")->required();
+    update->add_option("--mask", a.update.mask, "fields to replace, comma-separated")
+        ->delimiter(',');
+    update->add_option("--etag", a.update.etag, "fail with ABORTED unless this is current");
+    update->callback([&, kind] {
+      action =
+          with_server([&, kind](const Connection& c) { return RunUpdate(kind, c, io, a.update); });
+    });
+
+    CLI::App* del = group->add_subcommand("delete", "Delete one");
+    del->fallthrough();
+    del->add_option("name", a.del.name, "resource name or id")->required();
+    del->add_option("--etag", a.del.etag, "fail with ABORTED unless this is current");
+    if (cells) del->add_option("--agreement", a.del.agreement, "the agreement, for a bare cell id");
+    del->callback([&, kind] {
+      action = with_server([&, kind](const Connection& c) { return RunDelete(kind, c, io, a.del); });
+    });
+
+    if (kind == ResourceKind::kCandidates || kind == ResourceKind::kVacancies) {
+      const ImportTarget target =
+          kind == ResourceKind::kCandidates ? ImportTarget::kCandidates : ImportTarget::kVacancies;
+      CLI::App* imp = group->add_subcommand(
+          "import", "Bulk upsert from JSON lines or CSV (see docs/cli.md for the formats)");
+      imp->fallthrough();
+      imp->add_option("file", a.import.path, "the file (- for stdin)")->required();
+      imp->add_option("--format", a.import_format, "jsonl or csv (default: by extension)")
+          ->check(CLI::IsMember({"jsonl", "csv"}));
+      imp->add_option("--batch-size", a.import.batch_size, "rows per batch")
+          ->check(CLI::Range(1, 10000))
+          ->capture_default_str();
+      imp->add_flag("--skip-bad-rows", a.import.skip_bad_rows,
+                    "write the valid rows and report the others");
+      imp->add_flag("--validate-only", a.import.validate_only, "check every row, write nothing");
+      imp->add_option("--import-id", a.import.import_id,
+                      "request-id prefix; reuse it to resend an import safely");
+      imp->add_option("--parse-threads", a.import.parse_threads, "parser threads")
+          ->check(CLI::Range(1, 16))
+          ->capture_default_str();
+      imp->add_option("--streams", a.import.streams, "parallel import streams")
+          ->check(CLI::Range(1, 16))
+          ->capture_default_str();
+      imp->add_option("--max-in-flight", a.import.max_in_flight,
+                      "batches awaiting an answer, per stream")
+          ->check(CLI::Range(1, 64))
+          ->capture_default_str();
+      imp->callback([&, target] {
+        a.import.format = a.import_format.empty()
+                              ? FormatForPath(a.import.path)
+                              : (a.import_format == "csv" ? ImportFormat::kCsv : ImportFormat::kJsonl);
+        action = with_server(
+            [&, target](const Connection& c) { return RunImport(target, c, io, a.import); });
+      });
+    }
+  }
+
+  TokenArgs token_args;
+  CLI::App* token = app.add_subcommand("token", "Bearer tokens");
+  token->require_subcommand(1);
+  token->fallthrough();
+  CLI::App* issue = token->add_subcommand("issue", "Issue a token and print it once");
+  issue->fallthrough();
+  issue->add_option("--token-file", token_args.token_file, "the server's token file")->required();
+  issue->add_option("--principal", token_args.principal,
+                    "agency:<id>, employer:<id>, ministry:<CC> or operator")
+      ->required();
+  issue->add_option("--label", token_args.label, "free-text note kept with the hash");
+  issue->callback([&] { action = [&] { return IssueTokenCommand(io, token_args); }; });
+
+  CLI::App* demo = app.add_subcommand("demo", "Synthetic demo data");
+  demo->require_subcommand(1);
+  demo->fallthrough();
+  GenerateArgs generate_args;
+  CLI::App* generate = demo->add_subcommand("generate", "Write a synthetic demo data set");
+  generate->fallthrough();
+  generate->add_option("--out", generate_args.options.out_dir, "output folder")->required();
+  generate->add_option("--candidates", generate_args.options.candidates, "number of candidates")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  generate->add_option("--vacancies", generate_args.options.vacancies,
+                       "number of vacancies (default: candidates / 10)")
+      ->check(CLI::NonNegativeNumber);
+  generate->add_option("--seed", generate_args.options.seed, "random seed")->capture_default_str();
+  generate->add_option("--esco-dir", generate_args.esco_dir,
+                       "ESCO CSV export (default: ../shared/data/esco)");
+  generate->add_flag("--csv", generate_args.options.csv,
+                     "also write candidates.csv and vacancies.csv");
+  generate->add_option("--threads", generate_args.options.threads, "generator threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  generate->callback([&] { action = [&] { return GenerateCommand(io, generate_args); }; });
+
+  DemoLoadArgs load_args;
+  CLI::App* load = demo->add_subcommand("load", "Load a demo data set (operator token)");
+  load->fallthrough();
+  load->add_option("--dir", load_args.dir, "folder written by demo generate")->required();
+  load->add_flag("--skip-bad-rows", load_args.skip_bad_rows, "import the valid rows only");
+  load->add_flag("--reference-only", load_args.reference_only,
+                 "load agencies, employers, agreements and quota cells only");
+  load->add_option("--batch-size", load_args.batch_size, "rows per import batch")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  load->add_option("--parse-threads", load_args.parse_threads, "parser threads")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  load->callback([&] {
+    action = with_server([&](const Connection& c) { return RunDemoLoad(c, io, load_args); });
+  });
+
+  DemoShowArgs show_args;
+  CLI::App* show = demo->add_subcommand("show", "Agreements, quota-cell trees and counts");
+  show->fallthrough();
+  show->add_flag("--skip-counts", show_args.skip_counts, "do not count candidates and vacancies");
+  show->callback([&] {
+    action = with_server([&](const Connection& c) { return RunDemoShow(c, io, show_args); });
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, *env.out, *env.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, *env.out, *env.err);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, *env.out, *env.err);
+    return kExitUsage;
+  }
+  io.format = output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  if (!action) {
+    *env.err << app.help();
+    return kExitUsage;
+  }
+  return action();
+}
+
+}  // namespace corridor::cli
