@@ -41,9 +41,9 @@ cli_bin="${build_dir}/clients/cli/corridor"
 log() { printf 'demo: %s\n' "$*"; }
 die() { printf 'demo: ERROR: %s\n' "$*" >&2; exit 1; }
 
-# The CLI's connection flags. TODO(lead): match the final CLI flag names.
+# The CLI as the operator.
 cli() {
-  "${cli_bin}" --server "${listen}" --token-file "${operator_token}" "$@"
+  "${cli_bin}" --server "${listen}" --token "$(cat "${operator_token}")" "$@"
 }
 
 # Prints the pid of the corridord this script started, if it is still running.
@@ -139,8 +139,9 @@ elif port_open; then
   log "reusing the server already listening on ${listen}"
 else
   log "starting corridord on ${listen} (log: ${server_log})"
-  nohup setsid "${server_bin}" --data-dir "${data_dir}" --token-file "${token_file}" \
-      --listen "${listen}" >>"${server_log}" 2>&1 </dev/null &
+  server=("${server_bin}" --data-dir "${data_dir}" --token-file "${token_file}" --listen "${listen}")
+  [[ -d "${esco_dir}" ]] && server+=(--esco-dir "${esco_dir}")
+  nohup setsid "${server[@]}" >>"${server_log}" 2>&1 </dev/null &
   echo $! >"${pid_file}"
 fi
 
