@@ -34,6 +34,7 @@ CORRIDOR_DEBIAN_PACKAGES=(
   libgtest-dev            # GoogleTest
   libgmock-dev            # GoogleMock
   libbenchmark-dev        # Google Benchmark
+  openssl                 # test certificates for the TLS test
   # Later work adds here, e.g.: postgresql, coinor-* (LP/MIP solvers), liblemon-dev.
 )
 

@@ -5,9 +5,14 @@
 # not described through reflection; server_service_test checks it.)
 # Usage: buf_curl_test.sh <corridord> <corridor-cli> <buf>
 set -euo pipefail
-corridord="$1"; cli="$2"; buf="$3"
+corridord="$(realpath "$1")"; cli="$(realpath "$2")"; buf="$(realpath "$3")"
 work="$(mktemp -d)"
-trap 'kill "${pid:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "${work}"' EXIT
+pid=""
+cleanup() {
+  if [[ -n "${pid}" ]]; then kill "${pid}" 2>/dev/null || true; wait "${pid}" 2>/dev/null || true; fi
+  rm -rf "${work}"
+}
+trap cleanup EXIT
 
 token="$("${cli}" token issue --token-file "${work}/tokens" --principal operator | tail -n 1)"
 "${corridord}" --listen 127.0.0.1:0 --data-dir "${work}/data" --token-file "${work}/tokens" \
