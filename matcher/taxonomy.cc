@@ -1,6 +1,7 @@
 #include "matcher/taxonomy.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -12,7 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "matcher/csv_reader.h"
+#include "matcher/csv_table.h"
 
 namespace corridor::matcher {
 namespace {
@@ -48,7 +49,7 @@ bool IsTaxonomyId(absl::string_view id) {
   });
 }
 
-absl::Status BadRow(absl::string_view file, int line, absl::string_view problem) {
+absl::Status BadRow(absl::string_view file, int64_t line, absl::string_view problem) {
   return absl::DataLossError(absl::StrCat(file, ":", line, ": ", problem));
 }
 

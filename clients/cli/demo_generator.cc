@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "clients/cli/csv.h"
 #include "clients/cli/flat_csv.h"
 #include "clients/cli/proto_json.h"
+#include "common/csv.h"
 
 namespace corridor::cli {
 namespace {

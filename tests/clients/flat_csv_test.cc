@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "clients/cli/csv.h"
 #include "clients/cli/demo_generator.h"
+#include "common/csv.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
