@@ -269,7 +269,7 @@ Registry::Registry(storage::Stores& stores, const Validator& validator)
                                    })},
            [](const v1::Application&) { return absl::OkStatus(); }}) {}
 
-absl::Mutex& Registry::AgreementLock(absl::string_view key) {
+absl::Mutex& Registry::StripeLock(absl::string_view key) {
   return locks_[absl::Hash<absl::string_view>()(key) % locks_.size()];
 }
 
@@ -302,7 +302,7 @@ absl::StatusOr<v1::Candidate> Registry::CreateCandidate(const CallContext& call,
   v1::Candidate candidate = request.candidate();
   candidate.set_agency(AgencyName(owner.value()));
   // Creation and the agency's deletion serialise on the agency's lock.
-  absl::MutexLock lock(&AgreementLock(AgencyName(owner.value())));
+  absl::MutexLock lock(&StripeLock(AgencyName(owner.value())));
   return candidates_.Create(call, request, request.request_id(), id, std::move(candidate));
 }
 
@@ -375,7 +375,7 @@ absl::StatusOr<v1::Vacancy> Registry::CreateVacancy(const CallContext& call,
                                                     const v1::CreateVacancyRequest& request,
                                                     const EmployerId& owner) {
   CORRIDOR_ASSIGN_OR_RETURN(std::string id, ChooseResourceId(request.vacancy_id(), 'v', "vacancy_id"));
-  absl::MutexLock lock(&AgreementLock(EmployerName(owner.value())));
+  absl::MutexLock lock(&StripeLock(EmployerName(owner.value())));
   absl::StatusOr<v1::Employer> employer = stores_.employers.Get(owner.value());
   if (absl::IsNotFound(employer.status())) {
     return absl::InvalidArgumentError(
@@ -489,7 +489,7 @@ absl::StatusOr<v1::QuotaCell> Registry::CreateQuotaCell(const CallContext& call,
                                                         const v1::CreateQuotaCellRequest& request,
                                                         const AgreementId& agreement_id) {
   CORRIDOR_ASSIGN_OR_RETURN(std::string cell_id, ChooseResourceId(request.quota_cell_id(), 'q', "quota_cell_id"));
-  absl::MutexLock lock(&AgreementLock(AgreementName(agreement_id.value())));
+  absl::MutexLock lock(&StripeLock(AgreementName(agreement_id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, agreements_.Get(agreement_id.value()));
   CORRIDOR_ASSIGN_OR_RETURN(std::vector<v1::QuotaCell> cells, CellsOf(agreement_id));
   v1::QuotaCell cell = request.quota_cell();
@@ -505,7 +505,7 @@ absl::StatusOr<v1::QuotaCell> Registry::CreateQuotaCell(const CallContext& call,
 absl::StatusOr<v1::QuotaCell> Registry::UpdateQuotaCell(const v1::UpdateQuotaCellRequest& request,
                                                         const AgreementId& agreement_id,
                                                         absl::string_view cell_id) {
-  absl::MutexLock lock(&AgreementLock(AgreementName(agreement_id.value())));
+  absl::MutexLock lock(&StripeLock(AgreementName(agreement_id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, agreements_.Get(agreement_id.value()));
   CORRIDOR_ASSIGN_OR_RETURN(std::vector<v1::QuotaCell> cells, CellsOf(agreement_id));
   return quota_cells_.Update(
@@ -517,7 +517,7 @@ absl::StatusOr<v1::QuotaCell> Registry::UpdateQuotaCell(const v1::UpdateQuotaCel
 
 absl::Status Registry::DeleteQuotaCell(const AgreementId& agreement_id, absl::string_view cell_id,
                                        absl::string_view etag) {
-  absl::MutexLock lock(&AgreementLock(AgreementName(agreement_id.value())));
+  absl::MutexLock lock(&StripeLock(AgreementName(agreement_id.value())));
   std::string key = storage::QuotaCellKey(agreement_id.value(), cell_id);
   CORRIDOR_ASSIGN_OR_RETURN(v1::QuotaCell cell, quota_cells_.Get(key));
   if (cell.reserved() + cell.committed() > 0) {
@@ -540,7 +540,7 @@ absl::Status Registry::DeleteQuotaCell(const AgreementId& agreement_id, absl::st
 // ---- Owners ----
 
 absl::Status Registry::DeleteAgency(const AgencyId& id, absl::string_view etag) {
-  absl::MutexLock lock(&AgreementLock(AgencyName(id.value())));
+  absl::MutexLock lock(&StripeLock(AgencyName(id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(
       bool owns, stores_.candidates.AnyWithIndex({std::string(storage::kIndexCandidateAgency),
                                                   id.value()}));
@@ -552,7 +552,7 @@ absl::Status Registry::DeleteAgency(const AgencyId& id, absl::string_view etag) 
 }
 
 absl::Status Registry::DeleteEmployer(const EmployerId& id, absl::string_view etag) {
-  absl::MutexLock lock(&AgreementLock(EmployerName(id.value())));
+  absl::MutexLock lock(&StripeLock(EmployerName(id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(
       bool owns, stores_.vacancies.AnyWithIndex({std::string(storage::kIndexVacancyEmployer),
                                                  id.value()}));
@@ -565,7 +565,7 @@ absl::Status Registry::DeleteEmployer(const EmployerId& id, absl::string_view et
 absl::StatusOr<v1::Agreement> Registry::UpdateAgreement(const AgreementId& id,
                                                         const v1::Agreement& patch,
                                                         const google::protobuf::FieldMask& mask) {
-  absl::MutexLock lock(&AgreementLock(AgreementName(id.value())));
+  absl::MutexLock lock(&StripeLock(AgreementName(id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(std::vector<v1::QuotaCell> cells, CellsOf(id));
   return agreements_.Update(id.value(), patch, mask,
                             [&](const v1::Agreement&, const v1::Agreement& after) {
@@ -582,7 +582,7 @@ absl::StatusOr<v1::Agreement> Registry::UpdateAgreement(const AgreementId& id,
 }
 
 absl::Status Registry::DeleteAgreement(const AgreementId& id, absl::string_view etag) {
-  absl::MutexLock lock(&AgreementLock(AgreementName(id.value())));
+  absl::MutexLock lock(&StripeLock(AgreementName(id.value())));
   CORRIDOR_ASSIGN_OR_RETURN(bool has_cells,
                             stores_.quota_cells.AnyWithIdPrefix(absl::StrCat(id.value(), "/")));
   if (has_cells) {

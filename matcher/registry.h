@@ -91,7 +91,8 @@ class Registry {
   absl::Status DeleteAgreement(const AgreementId& id, absl::string_view etag);
 
  private:
-  absl::Mutex& AgreementLock(absl::string_view agreement_id);
+  // The lock serialising changes under one owner or agreement (by resource name).
+  absl::Mutex& StripeLock(absl::string_view resource_name);
   absl::Status ValidateCellInTree(const v1::QuotaCell& cell, const v1::Agreement& agreement,
                                   const std::vector<v1::QuotaCell>& cells) const;
 
