@@ -92,7 +92,8 @@ absl::StatusOr<Response> ImportRows(
     const CallContext& call, const Message& request,
     const google::protobuf::RepeatedPtrField<Row>& rows, bool validate_only, bool skip_invalid,
     absl::string_view request_id, absl::string_view collection, storage::RecordStore<T>& store,
-    const std::function<absl::Status(const Row&, T&, v1::RowError&)>& prepare) {
+    const std::function<absl::Status(const Row&, T&, v1::RowError&)>& prepare,
+    const std::function<bool(const T& stored, const T& incoming)>& same_owner) {
   CORRIDOR_RETURN_IF_ERROR(CheckImportSize(rows.size()));
   absl::Status idem_error;
   std::optional<storage::Idempotency> idem =
@@ -128,7 +129,16 @@ absl::StatusOr<Response> ImportRows(
   response.set_written(static_cast<int64_t>(valid.size()));
   CORRIDOR_ASSIGN_OR_RETURN(
       std::string reply,
-      store.UpsertBatch(valid, idem ? &*idem : nullptr, response.SerializeAsString()));
+      store.UpsertBatch(valid, idem ? &*idem : nullptr, response.SerializeAsString(),
+                        [&same_owner](const T& stored, const T& incoming) {
+                          // The per-row check above ran before the lock; a
+                          // record another owner created since is refused
+                          // here, and the client's retry then reports the row.
+                          return same_owner(stored, incoming)
+                                     ? absl::OkStatus()
+                                     : absl::AbortedError(
+                                           "a record of this batch changed owner meanwhile; retry");
+                        }));
   Response stored;
   if (!stored.ParseFromString(reply)) return absl::InternalError("stored import reply is corrupt");
   return stored;
@@ -357,7 +367,10 @@ absl::StatusOr<v1::ImportCandidatesResponse> Registry::ImportCandidates(
   };
   return ImportRows<v1::Candidate, v1::ImportCandidateRow, v1::ImportCandidatesResponse>(
       call, request, request.rows(), request.validate_only(), request.skip_invalid(),
-      request.request_id(), "candidates", stores_.candidates, prepare);
+      request.request_id(), "candidates", stores_.candidates, prepare,
+      [](const v1::Candidate& stored, const v1::Candidate& incoming) {
+        return stored.agency() == incoming.agency();
+      });
 }
 
 // ---- Vacancies ----
@@ -437,7 +450,10 @@ absl::StatusOr<v1::ImportVacanciesResponse> Registry::ImportVacancies(
   };
   return ImportRows<v1::Vacancy, v1::ImportVacancyRow, v1::ImportVacanciesResponse>(
       call, request, request.rows(), request.validate_only(), request.skip_invalid(),
-      request.request_id(), "vacancies", stores_.vacancies, prepare);
+      request.request_id(), "vacancies", stores_.vacancies, prepare,
+      [](const v1::Vacancy& stored, const v1::Vacancy& incoming) {
+        return stored.employer() == incoming.employer();
+      });
 }
 
 // ---- Quota cells ----

@@ -482,7 +482,7 @@ absl::Status RecordStoreBase::Delete(absl::string_view id, absl::string_view exp
 
 absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
     std::vector<std::pair<std::string, google::protobuf::Message*>>& records,
-    const Idempotency* idem, std::string reply) {
+    const Idempotency* idem, std::string reply, const ReplaceCheck& may_replace) {
   CORRIDOR_RETURN_IF_ERROR(ValidateIdempotency(idem));
   for (const auto& [id, record] : records) {
     if (id.empty()) return absl::InvalidArgumentError("id: required");
@@ -517,6 +517,7 @@ absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
         return absl::DataLossError(
             absl::StrCat(family_name, " ", id, ": stored record does not parse"));
       }
+      if (may_replace) CORRIDOR_RETURN_IF_ERROR(may_replace(*old, *record));
       previous_etag = GetEtag(*old);
       old_keys = IndexKeys(kind_, *old, id);
       std::unique_ptr<Message> create_time = CopyMessageField(*old, kCreateTimeField);

@@ -99,13 +99,18 @@ class RecordStoreBase {
   // Deletes the record and its index entries. NOT_FOUND, ABORTED (etag).
   absl::Status Delete(absl::string_view id, absl::string_view expected_etag);
 
+  // Decides, under the record's lock, whether `incoming` may replace `stored`.
+  using ReplaceCheck = std::function<absl::Status(const google::protobuf::Message& stored,
+                                                  const google::protobuf::Message& incoming)>;
+
   // Creates or replaces each (id, record) in one transaction, with the same
   // etag and time rules as Create and Mutate. With `idem`, a replay returns
   // the stored reply and writes nothing; otherwise `reply` is stored and
-  // returned.
+  // returned. When `may_replace` is set and refuses a replacement, nothing
+  // of the batch is written and its status is returned.
   absl::StatusOr<std::string> UpsertBatch(
       std::vector<std::pair<std::string, google::protobuf::Message*>>& records,
-      const Idempotency* idem, std::string reply);
+      const Idempotency* idem, std::string reply, const ReplaceCheck& may_replace = nullptr);
 
   // Lists records in id order. `make` creates an empty message of the kind.
   // INVALID_ARGUMENT for page_size or page_token.
@@ -170,12 +175,22 @@ class RecordStore {
     return base_.Delete(id, expected_etag);
   }
 
-  absl::StatusOr<std::string> UpsertBatch(std::vector<std::pair<std::string, T>>& records,
-                                          const Idempotency* idem, std::string reply) {
+  absl::StatusOr<std::string> UpsertBatch(
+      std::vector<std::pair<std::string, T>>& records, const Idempotency* idem,
+      std::string reply,
+      const std::function<absl::Status(const T& stored, const T& incoming)>& may_replace =
+          nullptr) {
     std::vector<std::pair<std::string, google::protobuf::Message*>> untyped;
     untyped.reserve(records.size());
     for (auto& [id, record] : records) untyped.emplace_back(id, &record);
-    return base_.UpsertBatch(untyped, idem, std::move(reply));
+    RecordStoreBase::ReplaceCheck check;
+    if (may_replace) {
+      check = [&may_replace](const google::protobuf::Message& stored,
+                             const google::protobuf::Message& incoming) {
+        return may_replace(static_cast<const T&>(stored), static_cast<const T&>(incoming));
+      };
+    }
+    return base_.UpsertBatch(untyped, idem, std::move(reply), check);
   }
 
   absl::StatusOr<Page<T>> List(const ListQuery& query) const {

@@ -703,6 +703,31 @@ TEST(RecordStoreTest, UpsertBatchWritesEveryRecordAndReplaceMovesIndexEntries) {
   EXPECT_EQ(testing_util::AllKeys(t.db(), Family::kIndexes).size(), 12u);
 }
 
+TEST(RecordStoreTest, UpsertBatchRefusedReplacementWritesNothing) {
+  TestDatabase t;
+  Stores stores(t.db());
+  ASSERT_TRUE(stores.candidates.Create("cand-1", SampleCandidate("cand-1", "ag-1", "CO")).ok());
+
+  std::vector<std::pair<std::string, v1::Candidate>> batch;
+  batch.emplace_back("cand-0", SampleCandidate("cand-0", "ag-2", "MA"));
+  batch.emplace_back("cand-1", SampleCandidate("cand-1", "ag-2", "MA"));
+  int checks = 0;
+  absl::StatusOr<std::string> r = stores.candidates.UpsertBatch(
+      batch, nullptr, "reply", [&](const v1::Candidate& stored, const v1::Candidate& incoming) {
+        ++checks;
+        return stored.agency() == incoming.agency()
+                   ? absl::OkStatus()
+                   : absl::AbortedError("owned by another agency");
+      });
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(checks, 1);  // Only the replacement is checked, not the new record.
+  EXPECT_THAT(testing_util::AllKeys(t.db(), Family::kCandidates), ElementsAre("cand-1"));
+  absl::StatusOr<v1::Candidate> kept = stores.candidates.Get("cand-1");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->nationality(), "CO");
+  EXPECT_THAT(ListByIndex(stores, "cand_nat", "MA"), IsEmpty());
+}
+
 TEST(RecordStoreTest, UpsertBatchThatCannotLockOneRecordWritesNone) {
   TestDatabase t;
   Stores stores(t.db());
