@@ -444,6 +444,24 @@ absl::Status CheckIscoPrefixList(const Taxonomy& taxonomy,
   return absl::OkStatus();
 }
 
+// Each score weight 0..100 (all zero means "not set").
+absl::Status CheckScoreWeights(const v1::ScoreWeights& w, absl::string_view path) {
+  const std::pair<const char*, int32_t> weights[] = {
+      {"skill_coverage", w.skill_coverage()},
+      {"occupation_fit", w.occupation_fit()},
+      {"experience", w.experience()},
+      {"language_margin", w.language_margin()},
+      {"education", w.education()},
+      {"verified_credentials", w.verified_credentials()},
+      {"reentry_credit", w.reentry_credit()},
+      {"preference_fit", w.preference_fit()},
+  };
+  for (const auto& [name, value] : weights) {
+    CORRIDOR_RETURN_IF_ERROR(CheckRange(value, Field(path, name), 0, kMaxScoreWeight));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Validator::Validator(const IsoCodes& iso, const Taxonomy& taxonomy, const Clock& clock)
@@ -813,6 +831,7 @@ absl::Status Validator::ValidateVacancy(const v1::Vacancy& v) const {
                                      Field(p, "labour_market_test"), true));
   CORRIDOR_RETURN_IF_ERROR(
       CheckEnum(v.state(), v1::VacancyState_IsValid, Field(p, "state"), false));
+  CORRIDOR_RETURN_IF_ERROR(CheckScoreWeights(v.score_weights(), Field(p, "score_weights")));
   return absl::OkStatus();
 }
 
@@ -917,23 +936,7 @@ absl::Status Validator::ValidateAgreement(const v1::Agreement& a) const {
     }
   }
 
-  {
-    const std::string path = Field(p, "score_weights");
-    const v1::ScoreWeights& w = a.score_weights();
-    const std::pair<const char*, int32_t> weights[] = {
-        {"skill_coverage", w.skill_coverage()},
-        {"occupation_fit", w.occupation_fit()},
-        {"experience", w.experience()},
-        {"language_margin", w.language_margin()},
-        {"education", w.education()},
-        {"verified_credentials", w.verified_credentials()},
-        {"reentry_credit", w.reentry_credit()},
-        {"preference_fit", w.preference_fit()},
-    };
-    for (const auto& [name, value] : weights) {
-      CORRIDOR_RETURN_IF_ERROR(CheckRange(value, Field(path, name), 0, kMaxScoreWeight));
-    }
-  }
+  CORRIDOR_RETURN_IF_ERROR(CheckScoreWeights(a.score_weights(), Field(p, "score_weights")));
   return absl::OkStatus();
 }
 

@@ -706,6 +706,11 @@ INSTANTIATE_TEST_SUITE_P(
          [](v1::Vacancy& m) {
            for (int i = 0; i < 49; ++i) m.add_eligible_origins("SN");
          }},
+        // Score weights.
+        {"VacancyNegativeWeight", "vacancy.score_weights.language_margin",
+         [](v1::Vacancy& m) { m.mutable_score_weights()->set_language_margin(-1); }},
+        {"VacancyWeight101", "vacancy.score_weights.skill_coverage",
+         [](v1::Vacancy& m) { m.mutable_score_weights()->set_skill_coverage(101); }},
         // Decent-work terms.
         {"MissingWage", "vacancy.wage", [](v1::Vacancy& m) { m.clear_wage(); }},
         {"MissingWageAmount", "vacancy.wage.amount",

@@ -1,0 +1,816 @@
+#include "matcher/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace corridor::matcher {
+namespace {
+
+constexpr uint8_t kCefrC2 = v1::CEFR_LEVEL_C2;
+// Longest parent chain followed in the quota tree (guards against a cycle
+// in stored data; validation rejects cycles).
+constexpr int kMaxCellDepth = 64;
+
+constexpr uint32_t Bit(Reason r) { return 1u << static_cast<int>(r); }
+
+absl::string_view LastSegment(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
+template <typename T>
+bool Contains(const std::vector<T>& list, T value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool Contains(absl::Span<const Country> list, Country value) {
+  for (Country c : list) {
+    if (c == value) return true;
+  }
+  return false;
+}
+
+std::string SchemeLabel(uint8_t scheme) {
+  if (scheme == 0) return "any scheme";
+  std::string name = v1::Scheme_Name(static_cast<v1::Scheme>(scheme));
+  absl::string_view v = name;
+  if (absl::StartsWith(v, "SCHEME_")) v.remove_prefix(7);
+  std::string out = absl::AsciiStrToLower(v);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+std::string Cefr(uint8_t level) {
+  static const char* const kNames[] = {"none", "A1", "A2", "B1", "B2", "C1", "C2"};
+  return level <= 6 ? kNames[level] : absl::StrCat(level);
+}
+
+std::string IscedLabel(uint8_t level) {
+  std::string name = v1::IscedLevel_Name(static_cast<v1::IscedLevel>(level));
+  absl::string_view v = name;
+  if (absl::StartsWith(v, "ISCED_LEVEL_")) v.remove_prefix(12);
+  std::string out = absl::AsciiStrToLower(v);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out.empty() ? absl::StrCat(level) : out;
+}
+
+std::string Fmt(double v) { return absl::StrFormat("%.2f", v); }
+
+// The explained path's sink: sentences, by Reason and by Component.
+struct Sink {
+  std::array<std::string, kReasonCount> failures;
+  std::array<std::string, kComponentCount> details;
+};
+
+// ---- quota tree
+
+class CellTree {
+ public:
+  explicit CellTree(const std::vector<CompiledCell>* cells) {
+    if (cells == nullptr) return;
+    for (const CompiledCell& c : *cells) by_id_.emplace(c.id, &c);
+    cells_ = cells;
+  }
+
+  const CompiledCell* Find(absl::string_view id) const {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second;
+  }
+
+  int Depth(const CompiledCell& cell) const {
+    int depth = 0;
+    const CompiledCell* c = &cell;
+    while (!c->parent.empty() && depth < kMaxCellDepth) {
+      c = Find(c->parent);
+      if (c == nullptr) break;
+      ++depth;
+    }
+    return depth;
+  }
+
+  // The first full cell on the path leaf -> root, or null when every cell on
+  // it has used < cap.
+  const CompiledCell* FirstFull(const CompiledCell& leaf) const {
+    const CompiledCell* c = &leaf;
+    for (int depth = 0; c != nullptr && depth <= kMaxCellDepth; ++depth) {
+      if (c->used >= c->cap) return c;
+      if (c->parent.empty()) return nullptr;
+      c = Find(c->parent);
+    }
+    return nullptr;
+  }
+
+  // The most specific matching cell: deepest, ties by lowest id.
+  const CompiledCell* Leaf(Day start, Country destination, Country origin, Isco isco,
+                           uint8_t scheme) const {
+    if (cells_ == nullptr) return nullptr;
+    const CompiledCell* best = nullptr;
+    int best_depth = -1;
+    for (const CompiledCell& c : *cells_) {
+      if (c.from != kNoDay && start < c.from) continue;
+      if (c.until != kNoDay && start > c.until) continue;
+      if (c.destination != 0 && c.destination != destination) continue;
+      if (c.origin != 0 && c.origin != origin) continue;
+      if (c.prefix.digits != 0 && !IscoHasPrefix(isco, c.prefix)) continue;
+      if (c.scheme != 0 && c.scheme != scheme) continue;
+      const int depth = Depth(c);
+      if (depth > best_depth || (depth == best_depth && c.id < best->id)) {
+        best = &c;
+        best_depth = depth;
+      }
+    }
+    return best;
+  }
+
+ private:
+  const std::vector<CompiledCell>* cells_ = nullptr;
+  absl::flat_hash_map<absl::string_view, const CompiledCell*> by_id_;
+};
+
+std::string FullCellSentence(const CompiledCell& full) {
+  return absl::StrCat("cell ", full.id, " has used ", full.used, " of its cap ", full.cap);
+}
+
+// ---- candidate lookups
+
+uint8_t HeldLevel(absl::Span<const SkillEntry> skills, uint32_t skill) {
+  auto it = std::lower_bound(skills.begin(), skills.end(), skill,
+                             [](const SkillEntry& e, uint32_t id) { return e.skill < id; });
+  return it != skills.end() && it->skill == skill ? it->level : 0;
+}
+
+uint8_t LanguageLevel(absl::Span<const LanguageEntry> languages, uint32_t language) {
+  uint8_t best = 0;
+  for (const LanguageEntry& l : languages) {
+    if (l.language == language && l.level > best) best = l.level;
+  }
+  return best;
+}
+
+bool RecognisedIn(const CredentialEntry& c, Country destination) {
+  return c.verified && Contains(c.recognised_in, destination);
+}
+
+// ---- the one evaluation both paths run
+
+struct Result {
+  uint32_t failures = 0;
+  std::array<double, kComponentCount> raw{};
+  std::array<double, kComponentCount> contribution{};
+  Weights weights{};
+  double score = 0;
+};
+
+double SkillCoverage(const CandidateView& cand, const CompiledVacancy& v, Interner& interner,
+                     uint32_t& failures, Sink* sink) {
+  if (v.skills.empty()) {
+    if (sink) sink->details[0] = "no skills required";
+    return 1.0;
+  }
+  double num = 0, den = 0;
+  std::vector<std::string> notes;
+  std::vector<std::string> missing;
+  for (const CompiledVacancy::Requirement& req : v.skills) {
+    const uint8_t level = HeldLevel(cand.skills, req.skill);
+    double credit = 0;
+    if (level >= req.min_level) {
+      credit = 1.0;
+    } else if (level > 0) {
+      credit = static_cast<double>(level) / req.min_level;
+      if (sink) {
+        notes.push_back(absl::StrCat(req.skill_id, " held at level ", level, " of ",
+                                     req.min_level, ": ", Fmt(credit)));
+      }
+    } else {
+      double best = 0;
+      uint32_t best_rank = UINT32_MAX;
+      uint32_t best_skill = 0;
+      for (const SkillEntry& s : cand.skills) {
+        auto it = std::lower_bound(
+            req.siblings.begin(), req.siblings.end(), s.skill,
+            [](const std::pair<uint32_t, uint32_t>& e, uint32_t id) { return e.first < id; });
+        if (it == req.siblings.end() || it->first != s.skill) continue;
+        const double c =
+            s.level >= req.min_level ? 1.0 : static_cast<double>(s.level) / req.min_level;
+        if (c > best || (c == best && it->second < best_rank)) {
+          best = c;
+          best_rank = it->second;
+          best_skill = s.skill;
+        }
+      }
+      credit = 0.5 * best;
+      if (sink) {
+        if (best_skill != 0) {
+          notes.push_back(absl::StrCat(req.skill_id,
+                                       ": partial credit: holds sibling skill ",
+                                       interner.Name(best_skill), " (", Fmt(credit), ")"));
+        } else {
+          notes.push_back(absl::StrCat(req.skill_id, ": not held"));
+        }
+      }
+    }
+    if (req.must_have && level < req.min_level) {
+      failures |= Bit(Reason::kMissingRequiredSkill);
+      if (sink) {
+        missing.push_back(level == 0 ? absl::StrCat(req.skill_id, " at level ", req.min_level,
+                                                    " (not held)")
+                                     : absl::StrCat(req.skill_id, " at level ", req.min_level,
+                                                    " (held at ", level, ")"));
+      }
+    }
+    num += req.weight * credit;
+    den += req.weight;
+  }
+  const double raw = num / den;
+  if (sink) {
+    std::string d = absl::StrCat("weighted coverage ", Fmt(raw), " of ", v.skills.size(),
+                                 " required skills");
+    if (notes.empty()) {
+      absl::StrAppend(&d, ", all held at their minimum level");
+    } else {
+      absl::StrAppend(&d, "; ", absl::StrJoin(notes, "; "));
+    }
+    sink->details[0] = std::move(d);
+    if (!missing.empty()) {
+      sink->failures[static_cast<int>(Reason::kMissingRequiredSkill)] =
+          absl::StrCat("Lacks must-have skill", missing.size() > 1 ? "s " : " ",
+                       absl::StrJoin(missing, ", "), ".");
+    }
+  }
+  return raw;
+}
+
+// Index of the best-fitting occupation (most shared ISCO digits, then most
+// years), or -1 when the candidate lists none.
+int BestOccupation(const CandidateView& cand, Isco isco, int& common) {
+  int best = -1;
+  common = 0;
+  for (size_t i = 0; i < cand.occupations.size(); ++i) {
+    const OccupationEntry& o = cand.occupations[i];
+    const int c = IscoCommonDigits(o.isco, isco);
+    if (best < 0 || c > common ||
+        (c == common && o.experience_years > cand.occupations[best].experience_years)) {
+      best = static_cast<int>(i);
+      common = c;
+    }
+  }
+  return best;
+}
+
+void Run(const CandidateView& cand, const CompiledVacancy& v, const MatchWorld& world,
+         Interner& interner, Result& r, Sink* sink) {
+  const CompiledVacancy::OriginTerms* terms = v.FindOrigin(cand.nationality);
+  if (terms != nullptr) {
+    r.failures = terms->failures;
+    r.weights = terms->weights;
+  } else {
+    r.failures = v.vacancy_failures | Bit(Reason::kNoAgreement);
+    if (!v.eligible_origins.empty() && !Contains(v.eligible_origins, cand.nationality)) {
+      r.failures |= Bit(Reason::kOriginNotEligible);
+    }
+    r.weights = v.weights;
+  }
+
+  // ---- rules on the candidate
+
+  // Languages (also the language margin).
+  double margin_sum = 0;
+  std::vector<std::string> lang_notes, lang_missing;
+  for (const CompiledVacancy::LanguageRequirement& req : v.languages) {
+    const uint8_t level = LanguageLevel(cand.languages, req.language);
+    if (level < req.min_level) {
+      r.failures |= Bit(Reason::kLanguageBelowMinimum);
+      if (sink) {
+        lang_missing.push_back(absl::StrCat(req.code, " at ", Cefr(req.min_level), " (has ",
+                                            Cefr(level), ")"));
+      }
+    }
+    double term;
+    if (req.min_level >= kCefrC2) {
+      term = level >= kCefrC2 ? 1.0 : 0.0;
+    } else {
+      term = (static_cast<double>(level) - req.min_level) / (kCefrC2 - req.min_level);
+      term = std::clamp(term, 0.0, 1.0);
+    }
+    margin_sum += term;
+    if (sink) {
+      lang_notes.push_back(absl::StrCat(Cefr(level), " ", req.code, " against ",
+                                        Cefr(req.min_level), " required: margin ", Fmt(term)));
+    }
+  }
+
+  // Credentials.
+  std::vector<std::string> cred_missing;
+  for (uint32_t kind : v.required_credentials) {
+    bool ok = false;
+    for (const CredentialEntry& c : cand.credentials) {
+      if (c.kind == kind && RecognisedIn(c, v.destination)) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      r.failures |= Bit(Reason::kCredentialNotRecognised);
+      if (sink) cred_missing.push_back(interner.Name(kind));
+    }
+  }
+
+  // Licence.
+  if (v.required_licence.has_value()) {
+    bool ok = false;
+    for (const LicenceEntry& l : cand.licences) {
+      if (l.profession == *v.required_licence && l.issuing_country == v.destination &&
+          (l.valid_until == kNoDay || l.valid_until >= v.start)) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      r.failures |= Bit(Reason::kLicenceRequired);
+      if (sink) {
+        sink->failures[static_cast<int>(Reason::kLicenceRequired)] = absl::StrCat(
+            "Needs a ", interner.Name(*v.required_licence), " licence issued by ",
+            UnpackCountry(v.destination), " and valid on ", FormatDay(v.start), ".");
+      }
+    }
+  }
+
+  // Availability.
+  if (cand.available_from == kNoDay || cand.available_until == kNoDay ||
+      v.start < cand.available_from || v.start > cand.available_until) {
+    r.failures |= Bit(Reason::kNotAvailableInWindow);
+    if (sink) {
+      sink->failures[static_cast<int>(Reason::kNotAvailableInWindow)] = absl::StrCat(
+          "Available ", FormatDay(cand.available_from), " to ", FormatDay(cand.available_until),
+          ", but the vacancy starts on ", FormatDay(v.start), ".");
+    }
+  }
+
+  // Consent.
+  if (!cand.consent) {
+    r.failures |= Bit(Reason::kConsentMissing);
+    if (sink) {
+      sink->failures[static_cast<int>(Reason::kConsentMissing)] =
+          "The candidate has not given consent, or has withdrawn it.";
+    }
+  }
+
+  // Agency licence.
+  {
+    auto it = world.agency_licence_valid.find(cand.agency);
+    if (cand.agency == 0 || it == world.agency_licence_valid.end() || !it->second) {
+      r.failures |= Bit(Reason::kAgencyLicenceInvalid);
+      if (sink) {
+        sink->failures[static_cast<int>(Reason::kAgencyLicenceInvalid)] = absl::StrCat(
+            "The candidate's agency ", cand.agency == 0 ? "(none)" : interner.Name(cand.agency),
+            " has no licence valid on ", FormatDay(world.today), ".");
+      }
+    }
+  }
+
+  // Return rule.
+  if (terms != nullptr && terms->not_returned_ineligible) {
+    for (const HistoryEntry& h : cand.history) {
+      if (h.outcome == v1::RETURN_OUTCOME_NOT_RETURNED) {
+        r.failures |= Bit(Reason::kNotReturnedFromPreviousStay);
+        if (sink) {
+          sink->failures[static_cast<int>(Reason::kNotReturnedFromPreviousStay)] = absl::StrCat(
+              "Did not return from an earlier stay", h.agreement != 0 ? " under " : "",
+              h.agreement != 0 ? interner.Name(h.agreement) : "", ", and agreement ",
+              interner.Name(terms->agreement_interned), " makes that ineligible.");
+        }
+        break;
+      }
+    }
+  }
+
+  // Open placement.
+  if (!world.placed_candidates.empty() && world.placed_candidates.contains(cand.id)) {
+    r.failures |= Bit(Reason::kAlreadyPlaced);
+    if (sink) {
+      sink->failures[static_cast<int>(Reason::kAlreadyPlaced)] =
+          "Already holds a placement in progress (selected to deployed).";
+    }
+  }
+
+  // ---- components
+
+  r.raw[0] = SkillCoverage(cand, v, interner, r.failures, sink);
+
+  // Occupation fit and experience.
+  int common = 0;
+  const int best = BestOccupation(cand, v.isco, common);
+  r.raw[1] = common / 4.0;
+  double years = 0;
+  if (best >= 0 && common > 0) years = cand.occupations[best].experience_years;
+  const double denom = std::max(2.0 * v.min_experience_years, 4.0);
+  r.raw[2] = std::min(1.0, years / denom);
+
+  // Language margin.
+  r.raw[3] = v.languages.empty() ? 0.0 : margin_sum / v.languages.size();
+
+  // Education.
+  if (v.min_education == 0) {
+    r.raw[4] = cand.education > 0 ? 1.0 : 0.0;
+  } else if (cand.education >= v.min_education) {
+    r.raw[4] = 1.0;
+  } else {
+    r.raw[4] = static_cast<double>(cand.education) / v.min_education;
+  }
+
+  // Verified credentials.
+  size_t recognised = 0;
+  for (const CredentialEntry& c : cand.credentials) {
+    if (RecognisedIn(c, v.destination)) ++recognised;
+  }
+  r.raw[5] = cand.credentials.empty()
+                 ? 0.0
+                 : static_cast<double>(recognised) / cand.credentials.size();
+
+  // Re-entry credit.
+  double reentry = 0;
+  if (terms != nullptr && terms->reentry_bonus) {
+    for (const HistoryEntry& h : cand.history) {
+      if (h.agreement != terms->agreement_interned) continue;
+      if (h.outcome == v1::RETURN_OUTCOME_ON_TIME) reentry = std::max(reentry, 1.0);
+      if (h.outcome == v1::RETURN_OUTCOME_LATE) reentry = std::max(reentry, 0.5);
+    }
+  }
+  r.raw[6] = reentry;
+
+  // Preference fit.
+  int lists = 0, satisfied = 0;
+  if (!cand.preferred_destinations.empty()) {
+    ++lists;
+    if (Contains(cand.preferred_destinations, v.destination)) ++satisfied;
+  }
+  if (cand.preferred_schemes != 0) {
+    ++lists;
+    if (v.scheme < 8 && (cand.preferred_schemes & (1u << v.scheme)) != 0) ++satisfied;
+  }
+  bool occupation_ok = false;
+  if (!cand.preferred_occupations.empty()) {
+    ++lists;
+    for (Isco p : cand.preferred_occupations) {
+      if (IscoHasPrefix(v.isco, p)) {
+        occupation_ok = true;
+        break;
+      }
+    }
+    if (occupation_ok) ++satisfied;
+  }
+  r.raw[7] = lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists;
+
+  // The score: contributions added in Component order.
+  double score = 0;
+  for (int i = 0; i < kComponentCount; ++i) {
+    r.contribution[i] = r.raw[i] * r.weights[i];
+    score += r.contribution[i];
+  }
+  r.score = score;
+
+  if (sink == nullptr) return;
+
+  // ---- sentences (explained path only)
+
+  if (!lang_missing.empty()) {
+    sink->failures[static_cast<int>(Reason::kLanguageBelowMinimum)] =
+        absl::StrCat("Below the required level in ", absl::StrJoin(lang_missing, ", "), ".");
+  }
+  if (!cred_missing.empty()) {
+    sink->failures[static_cast<int>(Reason::kCredentialNotRecognised)] =
+        absl::StrCat("Holds no verified ", absl::StrJoin(cred_missing, ", "),
+                     " recognised in ", UnpackCountry(v.destination), ".");
+  }
+  if (terms != nullptr) {
+    for (const auto& [reason, message] : terms->messages) {
+      sink->failures[static_cast<int>(reason)] = message;
+    }
+  } else {
+    const std::string origin = UnpackCountry(cand.nationality);
+    sink->failures[static_cast<int>(Reason::kNoAgreement)] = absl::StrCat(
+        "No agreement covers nationals of ", origin.empty() ? "(unknown)" : origin, " for ",
+        SchemeLabel(v.scheme), " work in ", UnpackCountry(v.destination), " in ISCO ",
+        FormatIsco(v.isco), ".");
+    sink->failures[static_cast<int>(Reason::kOriginNotEligible)] = absl::StrCat(
+        "The vacancy is open only to nationals of ",
+        absl::StrJoin(v.eligible_origins, ", ",
+                      [](std::string* out, Country c) { out->append(UnpackCountry(c)); }),
+        "; the candidate is a national of ", origin.empty() ? "(unknown)" : origin, ".");
+    sink->failures[static_cast<int>(Reason::kEmployerSuspended)] =
+        "The employer is suspended and gets no matches.";
+  }
+
+  std::string* d = sink->details.data();
+  if (best < 0) {
+    d[1] = "no occupation listed";
+  } else {
+    const std::string held = FormatIsco(cand.occupations[best].isco);
+    const std::string want = FormatIsco(v.isco);
+    static const char* const kLevel[] = {"", "major group", "sub-major group", "minor group",
+                                         "unit group"};
+    if (common == 0) {
+      d[1] = absl::StrCat("no occupation in the major group of ", want);
+    } else if (common == 4) {
+      d[1] = absl::StrCat("holds ", held, ", the vacancy's unit group: ", Fmt(r.raw[1]));
+    } else {
+      d[1] = absl::StrCat(held, " shares the ", kLevel[common], " ", want.substr(0, common),
+                          " with ", want, ": ", Fmt(r.raw[1]));
+    }
+  }
+  if (best < 0 || common == 0) {
+    d[2] = "no experience in a related occupation";
+  } else {
+    d[2] = absl::StrCat(years, " years in ", FormatIsco(cand.occupations[best].isco),
+                        " against ", v.min_experience_years, " required: ", Fmt(years), "/",
+                        Fmt(denom), ", capped at 1: ", Fmt(r.raw[2]));
+  }
+  d[3] = v.languages.empty() ? "no language required" : absl::StrJoin(lang_notes, "; ");
+  if (v.min_education == 0) {
+    d[4] = cand.education > 0 ? "no minimum education; level stated"
+                              : "no minimum education; none stated";
+  } else {
+    d[4] = absl::StrCat("education ", IscedLabel(cand.education), " against ",
+                        IscedLabel(v.min_education), " required: ", Fmt(r.raw[4]));
+  }
+  d[5] = cand.credentials.empty()
+             ? "no credentials"
+             : absl::StrCat(recognised, " of ", cand.credentials.size(),
+                            " credentials verified and recognised in ",
+                            UnpackCountry(v.destination));
+  if (terms == nullptr || !terms->reentry_bonus) {
+    d[6] = "the agreement gives no re-entry bonus";
+  } else if (reentry == 1.0) {
+    d[6] = absl::StrCat("returned on time from an earlier stay under ",
+                        interner.Name(terms->agreement_interned));
+  } else if (reentry == 0.5) {
+    d[6] = absl::StrCat("returned late from an earlier stay under ",
+                        interner.Name(terms->agreement_interned));
+  } else {
+    d[6] = absl::StrCat("no earlier stay under ", interner.Name(terms->agreement_interned),
+                        " with a return");
+  }
+  d[7] = lists == 0 ? "no preferences stated"
+                    : absl::StrCat(satisfied, " of ", lists, " preference lists satisfied");
+}
+
+std::string ProtectionSentence(const CompiledAgreement& a, const CompiledAgreement::Protection& p,
+                               Country origin, absl::string_view rest) {
+  return absl::StrCat(UnpackCountry(p.origin != 0 ? p.origin : origin),
+                      " protects occupation group ", FormatIsco(p.prefix), " under agreement ",
+                      a.id, ": ", rest, ".");
+}
+
+}  // namespace
+
+Evaluator::Evaluator(const Taxonomy& taxonomy, Interner& interner)
+    : taxonomy_(taxonomy), interner_(interner) {
+  for (const Skill& s : taxonomy_.skills()) {
+    if (!s.parent.empty()) skill_children_[s.parent].push_back(s.id);
+  }
+  for (auto& [parent, children] : skill_children_) std::sort(children.begin(), children.end());
+}
+
+CompiledVacancy Evaluator::Compile(const v1::Vacancy& vacancy, const v1::Employer* employer,
+                                   const MatchWorld& world) const {
+  CompiledVacancy v;
+  v.id = std::string(LastSegment(vacancy.name()));
+  v.destination = PackCountry(vacancy.destination());
+  v.isco = ParseIsco(vacancy.isco_code());
+  v.scheme = static_cast<uint8_t>(vacancy.scheme());
+  if (vacancy.has_window()) {
+    v.start = ToDay(vacancy.window().start());
+    v.end = ToDay(vacancy.window().end());
+  }
+  for (const v1::RequiredSkill& s : vacancy.required_skills()) {
+    CompiledVacancy::Requirement req;
+    req.skill = interner_.Intern(s.skill_id());
+    req.skill_id = s.skill_id();
+    req.min_level = static_cast<uint8_t>(std::clamp(s.min_level(), 1, 4));
+    req.weight = std::max(1, s.weight());
+    req.must_have = s.must_have();
+    const Skill* skill = taxonomy_.FindSkill(s.skill_id());
+    if (skill != nullptr && !skill->parent.empty()) {
+      auto it = skill_children_.find(skill->parent);
+      if (it != skill_children_.end()) {
+        for (size_t rank = 0; rank < it->second.size(); ++rank) {
+          if (it->second[rank] == s.skill_id()) continue;
+          req.siblings.emplace_back(interner_.Intern(it->second[rank]),
+                                    static_cast<uint32_t>(rank));
+        }
+        std::sort(req.siblings.begin(), req.siblings.end());
+      }
+    }
+    v.skills.push_back(std::move(req));
+  }
+  for (const v1::RequiredLanguage& l : vacancy.required_languages()) {
+    v.languages.push_back(CompiledVacancy::LanguageRequirement{
+        interner_.Intern(l.language_code()), l.language_code(),
+        static_cast<uint8_t>(std::clamp<int>(l.min_level(), 0, kCefrC2))});
+  }
+  v.min_experience_years = std::max(0, vacancy.min_experience_years());
+  v.min_education = static_cast<uint8_t>(std::max<int>(0, vacancy.min_education()));
+  for (const std::string& kind : vacancy.required_credentials()) {
+    v.required_credentials.push_back(interner_.Intern(kind));
+  }
+  if (!vacancy.required_licence().empty()) {
+    v.required_licence = interner_.Intern(vacancy.required_licence());
+  }
+  for (const std::string& o : vacancy.eligible_origins()) {
+    v.eligible_origins.push_back(PackCountry(o));
+  }
+  v.employer_suspended =
+      employer != nullptr && employer->standing() == v1::EMPLOYER_STANDING_SUSPENDED;
+  v.labour_market_test = vacancy.labour_market_test();
+  v.weights = ResolveWeights(vacancy.score_weights(), nullptr);
+  if (v.employer_suspended) v.vacancy_failures |= Bit(Reason::kEmployerSuspended);
+
+  // Agreements covering destination, scheme and occupation, whatever the origin.
+  std::vector<const CompiledAgreement*> covering;
+  for (const CompiledAgreement& a : world.agreements) {
+    if (!Contains(a.destinations, v.destination)) continue;
+    if (v.scheme >= 8 || (a.schemes & (1u << v.scheme)) == 0) continue;
+    if (!a.occupation_scope.empty()) {
+      bool in_scope = false;
+      for (Isco p : a.occupation_scope) in_scope = in_scope || IscoHasPrefix(v.isco, p);
+      if (!in_scope) continue;
+    }
+    covering.push_back(&a);
+  }
+  std::vector<Country> origins;
+  for (const CompiledAgreement* a : covering) {
+    origins.insert(origins.end(), a->origins.begin(), a->origins.end());
+  }
+  std::sort(origins.begin(), origins.end());
+  origins.erase(std::unique(origins.begin(), origins.end()), origins.end());
+
+  for (Country origin : origins) {
+    CompiledVacancy::OriginTerms t;
+    t.origin = origin;
+    t.failures = v.vacancy_failures;
+    t.weights = v.weights;
+    std::array<std::string, kReasonCount> msg;
+    const std::string origin_name = UnpackCountry(origin);
+
+    const CompiledAgreement* applied = nullptr;
+    std::vector<std::string> not_in_force;
+    for (const CompiledAgreement* a : covering) {
+      if (!Contains(a->origins, origin)) continue;
+      const bool in_force = (a->in_force_from == kNoDay || a->in_force_from <= v.start) &&
+                            (a->expiry == kNoDay || v.start <= a->expiry);
+      if (!in_force) {
+        not_in_force.push_back(absl::StrCat(a->id, " (in force ", FormatDay(a->in_force_from),
+                                            " to ",
+                                            a->expiry == kNoDay ? "open" : FormatDay(a->expiry),
+                                            ")"));
+      } else if (applied == nullptr || a->id < applied->id) {
+        applied = a;
+      }
+    }
+
+    if (applied == nullptr) {
+      t.failures |= Bit(Reason::kAgreementNotInForce);
+      msg[static_cast<int>(Reason::kAgreementNotInForce)] =
+          absl::StrCat("No agreement covering this corridor is in force on ",
+                       FormatDay(v.start), ": ", absl::StrJoin(not_in_force, ", "), ".");
+    } else {
+      const CompiledAgreement& a = *applied;
+      t.agreement = static_cast<int32_t>(applied - world.agreements.data());
+      t.agreement_interned = a.interned;
+      t.reentry_bonus = a.reentry_policy == v1::REENTRY_POLICY_SCORE_BONUS;
+      t.not_returned_ineligible = a.not_returned_ineligible;
+      t.weights = ResolveWeights(vacancy.score_weights(), a.has_weights ? &a.weights : nullptr);
+
+      auto cells_it = world.cells.find(a.id);
+      const CellTree tree(cells_it == world.cells.end() ? nullptr : &cells_it->second);
+
+      // Protected occupations (ORIGIN_CONSENT is a lifecycle step, not a rule).
+      std::vector<std::string> protections;
+      for (const CompiledAgreement::Protection& p : a.protected_occupations) {
+        if (p.origin != 0 && p.origin != origin) continue;
+        if (!IscoHasPrefix(v.isco, p.prefix)) continue;
+        if (p.mode == v1::PROTECTION_MODE_BLOCK) {
+          protections.push_back(ProtectionSentence(a, p, origin, "no placements"));
+        } else if (p.mode == v1::PROTECTION_MODE_SEPARATE_CAP) {
+          const CompiledCell* cap = tree.Find(p.separate_cap_cell);
+          if (cap == nullptr) {
+            protections.push_back(ProtectionSentence(
+                a, p, origin,
+                absl::StrCat("its separate cap cell ", p.separate_cap_cell, " does not exist")));
+          } else if (const CompiledCell* full = tree.FirstFull(*cap)) {
+            protections.push_back(ProtectionSentence(
+                a, p, origin,
+                absl::StrCat("its separate cap cell ", cap->id, " is full (",
+                             FullCellSentence(*full), ")")));
+          }
+        }
+      }
+      if (!protections.empty()) {
+        t.failures |= Bit(Reason::kProtectedOccupation);
+        msg[static_cast<int>(Reason::kProtectedOccupation)] = absl::StrJoin(protections, " ");
+      }
+
+      if (a.labour_market_test_required &&
+          (v.labour_market_test == v1::LABOUR_MARKET_TEST_PENDING ||
+           v.labour_market_test == v1::LABOUR_MARKET_TEST_UNSPECIFIED)) {
+        t.failures |= Bit(Reason::kLabourMarketTestPending);
+        msg[static_cast<int>(Reason::kLabourMarketTestPending)] = absl::StrCat(
+            "Agreement ", a.id,
+            " requires a labour-market test, and this vacancy's test is not done or exempt.");
+      }
+
+      // Quota: the leaf, then its overflow.
+      const CompiledCell* leaf = tree.Leaf(v.start, v.destination, origin, v.isco, v.scheme);
+      if (leaf != nullptr) {
+        const CompiledCell* full = tree.FirstFull(*leaf);
+        if (full == nullptr) {
+          t.quota_cell = leaf->id;
+        } else {
+          const CompiledCell* overflow =
+              leaf->overflow.empty() ? nullptr : tree.Find(leaf->overflow);
+          const CompiledCell* overflow_full =
+              overflow == nullptr ? nullptr : tree.FirstFull(*overflow);
+          if (overflow != nullptr && overflow_full == nullptr) {
+            t.quota_cell = overflow->id;
+          } else {
+            t.quota_cell = leaf->id;
+            t.failures |= Bit(Reason::kQuotaExhausted);
+            std::string m = absl::StrCat("Quota cell ", leaf->id, " of agreement ", a.id,
+                                         " is exhausted: ", FullCellSentence(*full));
+            if (overflow != nullptr) {
+              absl::StrAppend(&m, "; its overflow ", overflow->id, " is exhausted too: ",
+                              FullCellSentence(*overflow_full));
+            } else if (!leaf->overflow.empty()) {
+              absl::StrAppend(&m, "; its overflow cell ", leaf->overflow, " does not exist");
+            }
+            msg[static_cast<int>(Reason::kQuotaExhausted)] = absl::StrCat(m, ".");
+          }
+        }
+      }
+    }
+
+    if (!v.eligible_origins.empty() && !Contains(v.eligible_origins, origin)) {
+      t.failures |= Bit(Reason::kOriginNotEligible);
+      msg[static_cast<int>(Reason::kOriginNotEligible)] = absl::StrCat(
+          "The vacancy is open only to nationals of ",
+          absl::StrJoin(v.eligible_origins, ", ",
+                        [](std::string* out, Country c) { out->append(UnpackCountry(c)); }),
+          "; the candidate is a national of ", origin_name, ".");
+    }
+    if (v.employer_suspended) {
+      msg[static_cast<int>(Reason::kEmployerSuspended)] =
+          "The employer is suspended and gets no matches.";
+    }
+    for (int i = 0; i < kReasonCount; ++i) {
+      if ((t.failures & (1u << i)) != 0) {
+        t.messages.emplace_back(static_cast<Reason>(i), std::move(msg[i]));
+      }
+    }
+    v.origins.push_back(std::move(t));
+  }
+  return v;
+}
+
+Verdict Evaluator::Evaluate(const CandidateView& candidate, const CompiledVacancy& vacancy,
+                            const MatchWorld& world) const {
+  Result r;
+  Run(candidate, vacancy, world, interner_, r, nullptr);
+  Verdict verdict;
+  verdict.failures = r.failures;
+  verdict.score_micros = std::llround(r.score * 1e6);
+  return verdict;
+}
+
+Explanation Evaluator::Explain(const CandidateView& candidate, const CompiledVacancy& vacancy,
+                               const MatchWorld& world) const {
+  Result r;
+  Sink sink;
+  Run(candidate, vacancy, world, interner_, r, &sink);
+  Explanation ex;
+  ex.eligible = r.failures == 0;
+  for (int i = 0; i < kReasonCount; ++i) {
+    if ((r.failures & (1u << i)) == 0) continue;
+    std::string message = std::move(sink.failures[i]);
+    if (message.empty()) message = absl::StrCat("Rule ", ReasonName(static_cast<Reason>(i)), " failed.");
+    ex.failures.push_back(RuleFailure{static_cast<Reason>(i), std::move(message)});
+  }
+  for (int i = 0; i < kComponentCount; ++i) {
+    ex.components.push_back(ComponentScore{static_cast<Component>(i), r.raw[i], r.weights[i],
+                                           r.contribution[i], std::move(sink.details[i])});
+  }
+  ex.score = r.score;
+  const CompiledVacancy::OriginTerms* terms = vacancy.FindOrigin(candidate.nationality);
+  if (terms != nullptr) ex.quota_cell = terms->quota_cell;
+  return ex;
+}
+
+}  // namespace corridor::matcher

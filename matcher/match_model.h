@@ -1,0 +1,337 @@
+#ifndef CORRIDOR_MATCHER_MATCH_MODEL_H_
+#define CORRIDOR_MATCHER_MATCH_MODEL_H_
+
+// The compact model matching works on (DOMAIN.md sections 5 and 6).
+//
+// Candidates are reduced to the facts the rules and the score read, with
+// strings interned to small integers, so one evaluator serves both the hot
+// path (CandidateIndex scanning packed columns) and the explained path
+// (ExplainMatch over a candidate read from storage). The two can never
+// disagree because they run the same code on the same view.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "corridor/v1/agency_service.pb.h"
+#include "corridor/v1/agreement_service.pb.h"
+#include "corridor/v1/candidate_service.pb.h"
+#include "corridor/v1/employer_service.pb.h"
+#include "corridor/v1/vacancy_service.pb.h"
+#include "matcher/taxonomy.h"
+
+namespace corridor::matcher {
+
+// A calendar day: days since 1970-01-01 (proleptic Gregorian). kNoDay when unset.
+using Day = int32_t;
+inline constexpr Day kNoDay = INT32_MIN;
+Day ToDay(const v1::Date& date);
+Day ToDay(int year, int month, int day);
+// "2026-03-01"; "(unset)" for kNoDay.
+std::string FormatDay(Day day);
+
+// An ISO 3166-1 alpha-2 code packed in 16 bits ("ES" -> ('E'<<8)|'S'); 0 when empty.
+using Country = uint16_t;
+Country PackCountry(absl::string_view alpha2);
+std::string UnpackCountry(Country c);
+
+// An ISCO-08 code as its digits and its length: "6111" -> {6111, 4}, "61" -> {61, 2}.
+struct Isco {
+  uint16_t code = 0;
+  uint8_t digits = 0;  // 0: none
+};
+Isco ParseIsco(absl::string_view code);
+// True when `prefix` (fewer or equal digits) is a prefix of `code`.
+bool IscoHasPrefix(Isco code, Isco prefix);
+// "6111" for {6111, 4}; "" for none.
+std::string FormatIsco(Isco isco);
+// How many leading digits a and b share, 0..4 (the ISCO-tree distance).
+int IscoCommonDigits(Isco a, Isco b);
+
+// Interns strings (skill ids, credential kinds, professions, languages,
+// agency and agreement ids) to dense ids. Ids are never reused. Thread-safe.
+// Ids start at 1: 0 is never an id, so views use it for "none". Agency and
+// agreement ids are interned as their bare {id} segment ("ag-1", not
+// "agencies/ag-1").
+class Interner {
+ public:
+  // The id of `s`, adding it when new.
+  uint32_t Intern(absl::string_view s);
+  // The id of `s`, or nullopt when it was never interned (so no candidate has it).
+  std::optional<uint32_t> Find(absl::string_view s) const;
+  std::string Name(uint32_t id) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);
+};
+
+// The reason codes of DOMAIN.md section 5, in a fixed order (bit i of a
+// failure mask is Reason(i)).
+enum class Reason : uint8_t {
+  kNoAgreement = 0,
+  kAgreementNotInForce,
+  kOriginNotEligible,
+  kLanguageBelowMinimum,
+  kMissingRequiredSkill,
+  kCredentialNotRecognised,
+  kLicenceRequired,
+  kNotAvailableInWindow,
+  kProtectedOccupation,
+  kConsentMissing,
+  kAgencyLicenceInvalid,
+  kEmployerSuspended,
+  kLabourMarketTestPending,
+  kQuotaExhausted,
+  kNotReturnedFromPreviousStay,
+  kAlreadyPlaced,
+};
+inline constexpr int kReasonCount = 16;
+// "NO_AGREEMENT", "AGREEMENT_NOT_IN_FORCE", ... as in DOMAIN.md.
+absl::string_view ReasonName(Reason r);
+
+// The score components of DOMAIN.md section 6, in a fixed order.
+enum class Component : uint8_t {
+  kSkillCoverage = 0,
+  kOccupationFit,
+  kExperience,
+  kLanguageMargin,
+  kEducation,
+  kVerifiedCredentials,
+  kReentryCredit,
+  kPreferenceFit,
+};
+inline constexpr int kComponentCount = 8;
+// "skill_coverage", "occupation_fit", ... as in match_service.proto.
+absl::string_view ComponentName(Component c);
+
+// Weights, one per component, 0..100. Defaults documented in types.proto.
+using Weights = std::array<double, kComponentCount>;
+Weights DefaultWeights();
+// The vacancy's weights when set, else the agreement's when set, else defaults.
+Weights ResolveWeights(const v1::ScoreWeights& vacancy, const v1::ScoreWeights* agreement);
+
+// ---- Candidates ----
+
+struct OccupationEntry {
+  Isco isco;
+  uint8_t experience_years = 0;
+};
+struct SkillEntry {
+  uint32_t skill = 0;  // interned skill id
+  uint8_t level = 0;   // 1..4
+  uint8_t evidence = 0;
+};
+struct LanguageEntry {
+  uint32_t language = 0;  // interned ISO 639 code
+  uint8_t level = 0;      // CefrLevel 1..6
+};
+struct CredentialEntry {
+  uint32_t kind = 0;  // interned
+  bool verified = false;
+  // Countries where it is recognised; a span into the owner's storage.
+  absl::Span<const Country> recognised_in;
+};
+struct LicenceEntry {
+  uint32_t profession = 0;  // interned
+  Country issuing_country = 0;
+  Day valid_until = kNoDay;
+};
+struct HistoryEntry {
+  uint32_t agreement = 0;  // interned agreement id
+  uint8_t scheme = 0;
+  Country destination = 0;
+  uint8_t outcome = 0;  // ReturnOutcome
+};
+
+// What matching reads of one candidate. All spans point into storage owned
+// by whoever made the view (OwnedCandidate or CandidateIndex) and are valid
+// while it is unchanged.
+struct CandidateView {
+  absl::string_view id;         // the {candidate} id
+  int64_t registered_micros = 0;  // create_time: the first tie-break
+  uint32_t agency = 0;          // interned agency id
+  Country nationality = 0;
+  Country residence = 0;
+  uint8_t education = 0;        // IscedLevel
+  bool consent = false;         // given and not withdrawn
+  Day available_from = kNoDay;
+  Day available_until = kNoDay;
+  absl::Span<const OccupationEntry> occupations;
+  absl::Span<const SkillEntry> skills;          // sorted by skill id
+  absl::Span<const LanguageEntry> languages;
+  absl::Span<const CredentialEntry> credentials;
+  absl::Span<const LicenceEntry> licences;
+  absl::Span<const HistoryEntry> history;
+  absl::Span<const Country> preferred_destinations;
+  uint8_t preferred_schemes = 0;                 // bit s set: Scheme s preferred
+  absl::Span<const Isco> preferred_occupations;
+};
+
+// A candidate with its own storage, built from the stored proto.
+class OwnedCandidate {
+ public:
+  OwnedCandidate(const v1::Candidate& candidate, Interner& interner);
+  OwnedCandidate(const OwnedCandidate&) = delete;
+  OwnedCandidate& operator=(const OwnedCandidate&) = delete;
+  const CandidateView& view() const { return view_; }
+
+ private:
+  std::string id_;
+  std::vector<OccupationEntry> occupations_;
+  std::vector<SkillEntry> skills_;
+  std::vector<LanguageEntry> languages_;
+  std::vector<std::vector<Country>> recognised_;
+  std::vector<CredentialEntry> credentials_;
+  std::vector<LicenceEntry> licences_;
+  std::vector<HistoryEntry> history_;
+  std::vector<Country> destinations_;
+  std::vector<Isco> preferred_isco_;
+  CandidateView view_;
+};
+
+// ---- Vacancies and the world they are matched in ----
+
+// An agreement as the rules read it.
+struct CompiledAgreement {
+  std::string id;
+  uint32_t interned = 0;
+  std::vector<Country> destinations;
+  std::vector<Country> origins;
+  uint8_t schemes = 0;                 // bit mask of Scheme values
+  std::vector<Isco> occupation_scope;  // empty: every occupation
+  Day in_force_from = kNoDay;
+  Day expiry = kNoDay;                 // kNoDay: open-ended
+  struct Protection {
+    Country origin = 0;
+    Isco prefix;
+    v1::ProtectionMode mode = v1::PROTECTION_MODE_UNSPECIFIED;
+    std::string separate_cap_cell;
+  };
+  std::vector<Protection> protected_occupations;
+  v1::ReentryPolicy reentry_policy = v1::REENTRY_POLICY_NONE;
+  bool not_returned_ineligible = false;
+  bool labour_market_test_required = false;
+  v1::ScoreWeights weights;
+  bool has_weights = false;
+};
+
+// A quota cell and its remaining room, as the rules read it.
+struct CompiledCell {
+  std::string id;              // {cell}
+  std::string agreement_id;
+  std::string parent;          // {cell} or ""
+  std::string overflow;        // {cell} or ""
+  Day from = kNoDay, until = kNoDay;
+  Country destination = 0;
+  Country origin = 0;          // 0: any
+  Isco prefix;                 // digits 0: any
+  uint8_t scheme = 0;          // 0: any
+  int64_t cap = 0, used = 0;   // used = reserved + committed
+};
+
+// Everything besides the candidate and the vacancy that eligibility reads:
+// agreements, quota cells with their use, agencies' licences, employers'
+// standing, and candidates holding an open placement. Built from storage by
+// LoadMatchWorld (match_world.h) and kept current by the index's writers. Immutable once
+// built (a new snapshot replaces it), so readers need no lock.
+struct MatchWorld {
+  std::vector<CompiledAgreement> agreements;
+  // Cells by agreement id.
+  absl::flat_hash_map<std::string, std::vector<CompiledCell>> cells;
+  // Interned agency id -> licence valid on `today`.
+  absl::flat_hash_map<uint32_t, bool> agency_licence_valid;
+  // Candidates with an application holding or having committed a unit and not
+  // yet completed (selected .. deployed).
+  absl::flat_hash_set<std::string> placed_candidates;
+  // The evaluation date (licence expiry is checked against it).
+  Day today = kNoDay;
+};
+
+// A vacancy as the rules read it, with its resolved weights.
+struct CompiledVacancy {
+  std::string id;
+  Country destination = 0;
+  Isco isco;
+  uint8_t scheme = 0;
+  Day start = kNoDay, end = kNoDay;
+  struct Requirement {
+    uint32_t skill = 0;
+    std::string skill_id;  // for explanations
+    uint8_t min_level = 1;
+    double weight = 1;
+    bool must_have = false;
+    // The skill's siblings in the taxonomy (same parent), as (interned id,
+    // rank in skill-id string order), sorted by interned id. The rank makes
+    // the choice between equally good siblings independent of intern order.
+    std::vector<std::pair<uint32_t, uint32_t>> siblings;
+  };
+  std::vector<Requirement> skills;
+  struct LanguageRequirement {
+    uint32_t language = 0;
+    std::string code;
+    uint8_t min_level = 0;
+  };
+  std::vector<LanguageRequirement> languages;
+  int min_experience_years = 0;
+  uint8_t min_education = 0;
+  std::vector<uint32_t> required_credentials;
+  std::optional<uint32_t> required_licence;
+  std::vector<Country> eligible_origins;  // empty: any origin an agreement covers
+  bool employer_suspended = false;
+  v1::LabourMarketTest labour_market_test = v1::LABOUR_MARKET_TEST_UNSPECIFIED;
+  // The vacancy's own weights, else the defaults: the weights of origins that
+  // no agreement in force covers. OriginTerms::weights may differ.
+  Weights weights = DefaultWeights();
+
+  // Rules that depend only on (origin, vacancy, world), precomputed by
+  // Evaluator::Compile for every origin of an agreement that covers the
+  // vacancy's destination, scheme and occupation.
+  struct OriginTerms {
+    Country origin = 0;
+    // Bits of Reason that fail for every candidate of this origin.
+    uint32_t failures = 0;
+    // Index in MatchWorld::agreements of the agreement applied (in force,
+    // lowest id), or -1.
+    int32_t agreement = -1;
+    uint32_t agreement_interned = 0;  // its interned id, 0 when none
+    bool reentry_bonus = false;       // reentry_policy is SCORE_BONUS
+    bool not_returned_ineligible = false;
+    // Vacancy weights, else the agreement's, else the defaults.
+    Weights weights = DefaultWeights();
+    // The quota cell a placement would draw from ("" when none applies).
+    std::string quota_cell;
+    // A sentence for each bit of `failures`, in Reason order.
+    std::vector<std::pair<Reason, std::string>> messages;
+  };
+  std::vector<OriginTerms> origins;  // sorted by origin
+  // Bits of Reason failing for every candidate (EMPLOYER_SUSPENDED).
+  uint32_t vacancy_failures = 0;
+
+  // The terms of `origin`, or null when no agreement covers it.
+  const OriginTerms* FindOrigin(Country origin) const {
+    size_t lo = 0, hi = origins.size();
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (origins[mid].origin < origin) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo < origins.size() && origins[lo].origin == origin ? &origins[lo] : nullptr;
+  }
+};
+
+}  // namespace corridor::matcher
+
+#endif  // CORRIDOR_MATCHER_MATCH_MODEL_H_
