@@ -1,0 +1,121 @@
+#ifndef CORRIDOR_MATCHER_CANDIDATE_INDEX_H_
+#define CORRIDOR_MATCHER_CANDIDATE_INDEX_H_
+
+// The in-memory candidate index: every stored candidate reduced to packed
+// columns, so a shortlist (the top k candidates for one vacancy) runs the
+// Evaluator over CandidateViews that point into shared arrays, without one
+// heap object per candidate.
+//
+// Layout. Candidates live in dense slots (freed slots are reused). Fixed-size
+// facts are one column each (registration time, agency, nationality, ...);
+// variable-length lists (occupations, skills, languages, credentials and the
+// countries recognising them, licences, history, preferences) are appended to
+// one arena per kind and addressed by (offset, count) per slot. Replacing a
+// candidate appends its new lists and leaves the old entries as garbage; an
+// arena is compacted when garbage exceeds half of it. Ids live in one
+// character arena; the id -> slot map is a hash set of slot numbers hashed by
+// the id text (about 5-9 bytes per candidate).
+//
+// A query visits only the nationalities Evaluator::Compile lists in
+// CompiledVacancy::origins whose origin-wide failures are allowed (none, or
+// only QUOTA_EXHAUSTED when included), through one posting list of slots per
+// nationality. Per slot it checks the candidate rules Evaluate applies
+// (consent, availability, must-have skills via a 64-bit signature then the
+// list, languages, credentials, licence, agency licence, return rule, open
+// placement) and counts those passing as eligible; it calls Evaluate only
+// when a cheap upper bound of the score could still enter the top k, and the
+// verdicts returned are always Evaluate's. Should Evaluate reject a candidate
+// these checks passed, it is dropped and the count corrected (the brute-force
+// test in tests/matcher/candidate_index_test.cc keeps the two in step).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "corridor/v1/candidate_service.pb.h"
+#include "matcher/evaluator.h"
+#include "matcher/match_model.h"
+#include "storage/stores.h"
+
+namespace corridor::matcher {
+
+class CandidateIndex {
+ public:
+  // `interner` must outlive the index. Thread-safe: many concurrent readers
+  // (TopK, WithView) and writers (Upsert, Remove) serialised by an absl::Mutex
+  // (ReaderLock for readers).
+  explicit CandidateIndex(Interner& interner);
+  ~CandidateIndex();
+  CandidateIndex(const CandidateIndex&) = delete;
+  CandidateIndex& operator=(const CandidateIndex&) = delete;
+
+  // Replaces the contents with every candidate stored in `stores` (a raw scan
+  // of the candidates column family). Readers see the old contents until the
+  // new ones are complete. Errors: INTERNAL or DATA_LOSS from the scan, or
+  // DATA_LOSS when a stored value does not parse (the old contents are kept).
+  absl::Status Rebuild(storage::Stores& stores);
+
+  // Adds or replaces a candidate from its stored form (its id is the last
+  // segment of `name`). An update whose update_time is older than the indexed
+  // one is ignored (writers may race); an equal one replaces.
+  void Upsert(const v1::Candidate& candidate);
+  // Removes it (no-op when absent).
+  void Remove(absl::string_view candidate_id);
+
+  struct Query {
+    const CompiledVacancy* vacancy = nullptr;
+    const MatchWorld* world = nullptr;
+    int k = 50;  // 1..500
+    // When true, candidates whose only failures are QUOTA_EXHAUSTED are
+    // returned (with that bit in their verdict) instead of excluded.
+    bool include_quota_exhausted = false;
+    std::vector<Country> nationalities;  // extra filter; empty: all
+    Isco isco;  // extra filter on any occupation prefix; digits 0: none
+    absl::Time deadline = absl::InfiniteFuture();  // DEADLINE_EXCEEDED when passed mid-scan
+  };
+  struct Hit {
+    std::string candidate_id;
+    int64_t registered_micros = 0;
+    Verdict verdict;
+  };
+  struct Result {
+    std::vector<Hit> top;        // best first (RanksBefore order), at most k
+    int64_t eligible_count = 0;  // candidates passing (or only quota-flagged if included)
+  };
+  // The k best candidates for query.vacancy in query.world. Errors:
+  // INVALID_ARGUMENT when vacancy or world is null or k is outside 1..500
+  // (the message names the field); DEADLINE_EXCEEDED when query.deadline
+  // passes during the scan (checked every 4096 candidates, and before it).
+  absl::StatusOr<Result> TopK(const Query& query, const Evaluator& evaluator) const;
+
+  // Calls `fn` with the indexed view of one candidate, under the read lock.
+  // False when absent.
+  bool WithView(absl::string_view candidate_id,
+                const std::function<void(const CandidateView&)>& fn) const;
+
+  size_t size() const;
+  // Bytes held by the index's columns and arenas (for bytes per candidate).
+  size_t MemoryBytes() const;
+
+  // Internal storage; defined in candidate_index.cc.
+  struct State;
+
+ private:
+  Interner& interner_;
+  mutable absl::Mutex mu_;
+  std::unique_ptr<State> state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace corridor::matcher
+
+#endif  // CORRIDOR_MATCHER_CANDIDATE_INDEX_H_

@@ -1,0 +1,570 @@
+#include "matcher/candidate_index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "matcher/evaluator.h"
+#include "matcher/match_model.h"
+#include "matcher/match_world.h"
+#include "matcher/taxonomy.h"
+#include "storage/database.h"
+#include "storage/keys.h"
+#include "storage/stores.h"
+#include "tests/matcher/validation_test_util.h"
+
+namespace corridor::matcher {
+namespace {
+
+using ::corridor::matcher::testing::MakeDate;
+using ::corridor::matcher::testing::MakeRange;
+using ::corridor::matcher::testing::ValidAgreement;
+using ::corridor::matcher::testing::ValidVacancy;
+
+constexpr uint32_t kQuotaBit = uint32_t{1} << static_cast<int>(Reason::kQuotaExhausted);
+
+std::string FreshDir(const std::string& name) {
+  static std::atomic<int> counter{0};
+  std::string dir = absl::StrCat(::testing::TempDir(), "corridor-index-", name, "-", getpid(),
+                                 "-", counter.fetch_add(1));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+google::protobuf::Timestamp At(int64_t seconds) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(seconds);
+  return t;
+}
+
+const std::vector<std::string>& SkillIds() {
+  static const std::vector<std::string>* ids = [] {
+    auto* out = new std::vector<std::string>();
+    std::unique_ptr<Taxonomy> t = Taxonomy::BuiltIn();
+    for (const Skill& s : t->skills()) {
+      if (out->size() == 12) break;
+      out->push_back(s.id);
+    }
+    return out;
+  }();
+  return *ids;
+}
+
+// Random candidates over a few corridors, with every list the view carries.
+v1::Candidate RandomCandidate(std::mt19937& rng, const std::string& id) {
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % n); };
+  static const char* kNat[] = {"CO", "EC", "MA", "GH", "SN"};
+  static const char* kIsco[] = {"6111", "9211", "9212", "5120", "2221", "7112", "6121"};
+  static const char* kLang[] = {"es", "en", "fr", "ar", "it"};
+  static const char* kAgency[] = {"agencies/ag-co", "agencies/ag-ma", "agencies/ag-it",
+                                  "agencies/ag-co", "agencies/ag-bad"};
+  v1::Candidate c;
+  c.set_name(absl::StrCat("candidates/", id));
+  c.set_agency(kAgency[pick(5)]);
+  c.set_display_name("Synthetic person");
+  c.set_nationality(kNat[pick(5)]);
+  c.set_residence_country(pick(8) == 0 ? "ES" : c.nationality());
+  c.set_birth_year(1970 + pick(35));
+  for (int i = 0, n = 1 + pick(3); i < n; ++i) {
+    v1::CandidateOccupation* o = c.add_occupations();
+    o->set_isco_code(kIsco[pick(7)]);
+    o->set_experience_years(pick(12));
+  }
+  for (int i = 0, n = pick(7); i < n; ++i) {
+    v1::CandidateSkill* s = c.add_skills();
+    s->set_skill_id(SkillIds()[pick(static_cast<int>(SkillIds().size()))]);
+    s->set_level(1 + pick(4));
+    s->set_evidence(static_cast<v1::Evidence>(1 + pick(3)));
+  }
+  for (int i = 0, n = pick(4); i < n; ++i) {
+    v1::CandidateLanguage* l = c.add_languages();
+    l->set_language_code(kLang[pick(5)]);
+    l->set_level(static_cast<v1::CefrLevel>(1 + pick(6)));
+    l->set_evidence(v1::EVIDENCE_SELF_DECLARED);
+  }
+  c.set_education(static_cast<v1::IscedLevel>(pick(7)));
+  for (int i = 0, n = pick(3) == 0 ? 1 + pick(2) : 0; i < n; ++i) {
+    v1::Credential* cr = c.add_credentials();
+    cr->set_kind(pick(2) == 0 ? "phytosanitary_handling" : "food_safety");
+    cr->set_issuing_country(c.nationality());
+    cr->set_verified(pick(3) != 0);
+    for (int j = 0, m = pick(3); j < m; ++j) cr->add_recognised_in(j == 0 ? "ES" : "IT");
+  }
+  if (pick(6) == 0) {
+    v1::ProfessionalLicence* l = c.add_licences();
+    l->set_profession("nurse");
+    l->set_issuing_country(c.nationality());
+    *l->mutable_valid_until() = MakeDate(2026 + pick(3), 1 + pick(12), 1);
+  }
+  if (pick(5) != 0) {
+    int from = 1 + pick(5);
+    *c.mutable_availability() = MakeRange(2026, from, 1, 2026, from + 1 + pick(6), 28);
+  }
+  for (int i = 0, n = pick(3); i < n; ++i) c.mutable_preferences()->add_destinations(
+      pick(2) == 0 ? "ES" : "IT");
+  if (pick(2) == 0) c.mutable_preferences()->add_schemes(v1::SCHEME_SEASONAL);
+  if (pick(3) == 0) c.mutable_preferences()->add_isco_codes(kIsco[pick(7)]);
+  if (pick(10) != 0) *c.mutable_consent()->mutable_given_time() = At(1700000000);
+  if (pick(25) == 0) *c.mutable_consent()->mutable_withdrawn_time() = At(1710000000);
+  for (int i = 0, n = pick(4) == 0 ? 1 + pick(2) : 0; i < n; ++i) {
+    v1::PastPlacement* p = c.add_history();
+    p->set_agreement(pick(2) == 0 ? "agreements/es-co" : "agreements/es-ma");
+    p->set_scheme(v1::SCHEME_SEASONAL);
+    p->set_destination("ES");
+    *p->mutable_stay() = MakeRange(2024, 3, 1, 2024, 7, 1);
+    p->set_return_outcome(static_cast<v1::ReturnOutcome>(1 + pick(3)));
+  }
+  return c;
+}
+
+v1::Vacancy RandomVacancy(std::mt19937& rng, int n) {
+  auto pick = [&rng](int m) { return static_cast<int>(rng() % m); };
+  static const char* kIsco[] = {"6111", "9211", "9212", "5120", "2221"};
+  v1::Vacancy v = ValidVacancy();
+  v.set_name(absl::StrCat("vacancies/v", n));
+  v.set_isco_code(kIsco[pick(5)]);
+  v.set_scheme(pick(4) == 0 ? v1::SCHEME_TEMPORARY : v1::SCHEME_SEASONAL);
+  int start = 2 + pick(4);
+  *v.mutable_window() = MakeRange(2026, start, 1 + pick(27), 2026, start + 2, 15);
+  v.clear_required_skills();
+  for (int i = 0, m = pick(4); i < m; ++i) {
+    v1::RequiredSkill* s = v.add_required_skills();
+    s->set_skill_id(SkillIds()[pick(static_cast<int>(SkillIds().size()))]);
+    s->set_min_level(1 + pick(3));
+    s->set_weight(1 + pick(100));
+    s->set_must_have(pick(3) == 0);
+  }
+  v.clear_required_languages();
+  if (pick(3) != 0) {
+    v1::RequiredLanguage* l = v.add_required_languages();
+    l->set_language_code("es");
+    l->set_min_level(static_cast<v1::CefrLevel>(1 + pick(3)));
+  }
+  v.set_min_experience_years(pick(3));
+  v.clear_required_credentials();
+  if (pick(5) == 0) v.add_required_credentials("phytosanitary_handling");
+  v.clear_eligible_origins();
+  switch (pick(3)) {
+    case 0:
+      break;
+    case 1:
+      v.add_eligible_origins("CO");
+      break;
+    default:
+      v.add_eligible_origins("CO");
+      v.add_eligible_origins("MA");
+      v.add_eligible_origins("EC");
+  }
+  if (n % 4 == 3) {
+    v.set_destination("IT");
+    v.set_region("Lazio");
+    v.clear_eligible_origins();
+  }
+  return v;
+}
+
+class CandidateIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshDir("t");
+    storage::DatabaseOptions options;
+    options.path = dir_;
+    options.sync = false;
+    absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    stores_ = std::make_unique<storage::Stores>(*db_);
+    taxonomy_ = Taxonomy::BuiltIn();
+    evaluator_ = std::make_unique<Evaluator>(*taxonomy_, interner_);
+    index_ = std::make_unique<CandidateIndex>(interner_);
+    CreateWorld();
+  }
+
+  void TearDown() override {
+    index_.reset();
+    stores_.reset();
+    db_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  void CreateAgency(const std::string& id, const std::string& country, v1::LicenceStatus st) {
+    v1::Agency a;
+    a.set_name(absl::StrCat("agencies/", id));
+    a.set_display_name("Agency (synthetic)");
+    a.set_country(country);
+    a.set_licence_number("LIC-1");
+    a.set_licence_status(st);
+    *a.mutable_licence_expiry() = MakeDate(2030, 12, 31);
+    ASSERT_TRUE(stores_->agencies.Create(id, a).ok());
+  }
+
+  void CreateCell(const std::string& agreement, const std::string& id, const std::string& dest,
+                  const std::string& origin, int64_t cap, int64_t reserved) {
+    v1::QuotaCell c;
+    c.set_name(absl::StrCat("agreements/", agreement, "/quotaCells/", id));
+    c.set_display_name("Cell (synthetic)");
+    *c.mutable_period() = MakeRange(2026, 1, 1, 2026, 12, 31);
+    c.set_destination(dest);
+    c.set_origin(origin);
+    c.set_cap(cap);
+    c.set_reserved(reserved);
+    c.set_synthetic(true);
+    ASSERT_TRUE(stores_->quota_cells.Create(storage::QuotaCellKey(agreement, id), c).ok());
+  }
+
+  void CreateWorld() {
+    CreateAgency("ag-co", "CO", v1::LICENCE_STATUS_VALID);
+    CreateAgency("ag-ma", "MA", v1::LICENCE_STATUS_VALID);
+    CreateAgency("ag-it", "GH", v1::LICENCE_STATUS_VALID);
+    CreateAgency("ag-bad", "CO", v1::LICENCE_STATUS_REVOKED);
+
+    v1::Agreement co = ValidAgreement();  // ES <- CO, EC
+    ASSERT_TRUE(stores_->agreements.Create("es-co", co).ok());
+    v1::Agreement ma = ValidAgreement();
+    ma.set_name("agreements/es-ma");
+    ma.clear_origins();
+    ma.add_origins("MA");
+    ma.clear_protected_occupations();
+    ma.clear_origin_tiers();
+    ma.set_labour_market_test_required(false);
+    ma.clear_score_weights();
+    ASSERT_TRUE(stores_->agreements.Create("es-ma", ma).ok());
+    v1::Agreement it = ValidAgreement();
+    it.set_name("agreements/it-gh");
+    it.clear_destinations();
+    it.add_destinations("IT");
+    it.clear_origins();
+    it.add_origins("GH");
+    it.add_origins("SN");
+    it.clear_protected_occupations();
+    it.clear_origin_tiers();
+    it.clear_score_weights();
+    ASSERT_TRUE(stores_->agreements.Create("it-gh", it).ok());
+
+    CreateCell("es-co", "es-co-2026", "ES", "", 100000, 10);
+    CreateCell("es-co", "ec-nurses", "ES", "EC", 10, 0);
+    CreateCell("es-ma", "es-ma-2026", "ES", "MA", 5, 5);  // full: QUOTA_EXHAUSTED
+    CreateCell("it-gh", "it-2026", "IT", "", 100000, 0);
+
+    absl::StatusOr<MatchWorld> world = LoadMatchWorld(*stores_, interner_, ToDay(2026, 1, 15));
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = std::move(*world);
+  }
+
+  std::string StoreCandidate(std::mt19937& rng, int n) {
+    std::string id = absl::StrCat("c-", n);
+    absl::StatusOr<v1::Candidate> c = stores_->candidates.Create(id, RandomCandidate(rng, id));
+    EXPECT_TRUE(c.ok()) << c.status();
+    if (c.ok()) index_->Upsert(*c);
+    return id;
+  }
+
+  std::vector<v1::Candidate> AllStored() {
+    std::vector<v1::Candidate> all;
+    storage::ListQuery q;
+    q.scope = "candidate-index-test";
+    q.page_size = 1000;
+    for (;;) {
+      absl::StatusOr<storage::Page<v1::Candidate>> page = stores_->candidates.List(q);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (v1::Candidate& c : page->items) all.push_back(std::move(c));
+      if (page->next_page_token.empty()) break;
+      q.page_token = page->next_page_token;
+    }
+    return all;
+  }
+
+  // The same query answered by evaluating every stored candidate.
+  CandidateIndex::Result BruteForce(const CandidateIndex::Query& q) {
+    CandidateIndex::Result r;
+    for (const v1::Candidate& c : AllStored()) {
+      OwnedCandidate owned(c, interner_);
+      const CandidateView& v = owned.view();
+      if (!q.nationalities.empty() &&
+          std::find(q.nationalities.begin(), q.nationalities.end(), v.nationality) ==
+              q.nationalities.end()) {
+        continue;
+      }
+      if (q.isco.digits != 0 &&
+          std::none_of(v.occupations.begin(), v.occupations.end(),
+                       [&q](const OccupationEntry& o) { return IscoHasPrefix(o.isco, q.isco); })) {
+        continue;
+      }
+      Verdict verdict = evaluator_->Evaluate(v, *q.vacancy, *q.world);
+      if (verdict.failures != 0 &&
+          !(q.include_quota_exhausted && verdict.failures == kQuotaBit)) {
+        continue;
+      }
+      ++r.eligible_count;
+      r.top.push_back(CandidateIndex::Hit{std::string(v.id), v.registered_micros, verdict});
+    }
+    std::sort(r.top.begin(), r.top.end(),
+              [](const CandidateIndex::Hit& a, const CandidateIndex::Hit& b) {
+                return RanksBefore(a.verdict.score_micros, a.registered_micros, a.candidate_id,
+                                   b.verdict.score_micros, b.registered_micros, b.candidate_id);
+              });
+    if (r.top.size() > static_cast<size_t>(q.k)) r.top.resize(q.k);
+    return r;
+  }
+
+  static void ExpectSame(const CandidateIndex::Result& got, const CandidateIndex::Result& want,
+                         const std::string& what) {
+    EXPECT_EQ(got.eligible_count, want.eligible_count) << what;
+    ASSERT_EQ(got.top.size(), want.top.size()) << what;
+    for (size_t i = 0; i < got.top.size(); ++i) {
+      EXPECT_EQ(got.top[i].candidate_id, want.top[i].candidate_id) << what << " rank " << i;
+      EXPECT_EQ(got.top[i].registered_micros, want.top[i].registered_micros) << what;
+      EXPECT_EQ(got.top[i].verdict.failures, want.top[i].verdict.failures) << what;
+      EXPECT_EQ(got.top[i].verdict.score_micros, want.top[i].verdict.score_micros) << what;
+    }
+  }
+
+  CompiledVacancy Compile(const v1::Vacancy& v) { return evaluator_->Compile(v, nullptr, world_); }
+
+  std::string dir_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::Stores> stores_;
+  std::unique_ptr<Taxonomy> taxonomy_;
+  Interner interner_;
+  std::unique_ptr<Evaluator> evaluator_;
+  std::unique_ptr<CandidateIndex> index_;
+  MatchWorld world_;
+};
+
+// Random inserts, updates and deletes, applied to storage and the index alike.
+void Churn(std::mt19937& rng, storage::Stores& stores, CandidateIndex& index,
+           std::vector<std::string>& ids, int rounds) {
+  for (int i = 0; i < rounds && !ids.empty(); ++i) {
+    size_t at = rng() % ids.size();
+    const std::string id = ids[at];
+    if (rng() % 3 == 0) {
+      ASSERT_TRUE(stores.candidates.Delete(id).ok());
+      index.Remove(id);
+      ids[at] = ids.back();
+      ids.pop_back();
+    } else {
+      v1::Candidate fresh = RandomCandidate(rng, id);
+      absl::StatusOr<v1::Candidate> written =
+          stores.candidates.Mutate(id, "", [&fresh](v1::Candidate& c) {
+            google::protobuf::Timestamp created = c.create_time();
+            std::string etag = c.etag();
+            c = fresh;
+            *c.mutable_create_time() = created;
+            c.set_etag(etag);
+            return absl::OkStatus();
+          });
+      ASSERT_TRUE(written.ok()) << written.status();
+      index.Upsert(*written);
+    }
+  }
+}
+
+TEST_F(CandidateIndexTest, MatchesBruteForceAfterInsertsUpdatesDeletesAndRebuild) {
+  std::mt19937 rng(20260115);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3000; ++i) ids.push_back(StoreCandidate(rng, i));
+  Churn(rng, *stores_, *index_, ids, 1500);
+  for (int i = 3000; i < 3300; ++i) ids.push_back(StoreCandidate(rng, i));
+  ASSERT_EQ(index_->size(), ids.size());
+
+  CandidateIndex rebuilt(interner_);
+  ASSERT_TRUE(rebuilt.Rebuild(*stores_).ok());
+  ASSERT_EQ(rebuilt.size(), ids.size());
+
+  int nonempty = 0;
+  for (int n = 0; n < 12; ++n) {
+    CompiledVacancy vacancy = Compile(RandomVacancy(rng, n));
+    for (int k : {10, 50}) {
+      for (bool quota : {false, true}) {
+        CandidateIndex::Query q;
+        q.vacancy = &vacancy;
+        q.world = &world_;
+        q.k = k;
+        q.include_quota_exhausted = quota;
+        if (n == 5) q.nationalities = {PackCountry("CO"), PackCountry("MA")};
+        if (n == 6) q.isco = ParseIsco("92");
+        std::string what = absl::StrCat("vacancy ", n, " k ", k, " quota ", quota);
+        CandidateIndex::Result want = BruteForce(q);
+        absl::StatusOr<CandidateIndex::Result> got = index_->TopK(q, *evaluator_);
+        ASSERT_TRUE(got.ok()) << got.status();
+        ExpectSame(*got, want, what);
+        absl::StatusOr<CandidateIndex::Result> again = rebuilt.TopK(q, *evaluator_);
+        ASSERT_TRUE(again.ok()) << again.status();
+        ExpectSame(*again, want, what + " (rebuilt)");
+        if (!want.top.empty()) ++nonempty;
+      }
+    }
+  }
+  // Most random vacancies have someone eligible; otherwise the test proves little.
+  EXPECT_GE(nonempty, 24);
+}
+
+TEST_F(CandidateIndexTest, ViewsEqualOwnedCandidatesAfterManyReplacements) {
+  std::mt19937 rng(7);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 500; ++i) ids.push_back(StoreCandidate(rng, i));
+  // Enough replacements to compact every arena several times.
+  Churn(rng, *stores_, *index_, ids, 20000);
+  for (const v1::Candidate& c : AllStored()) {
+    OwnedCandidate owned(c, interner_);
+    const CandidateView& w = owned.view();
+    bool found = index_->WithView(w.id, [&w](const CandidateView& v) {
+      EXPECT_EQ(v.id, w.id);
+      EXPECT_EQ(v.registered_micros, w.registered_micros);
+      EXPECT_EQ(v.agency, w.agency);
+      EXPECT_EQ(v.nationality, w.nationality);
+      EXPECT_EQ(v.residence, w.residence);
+      EXPECT_EQ(v.education, w.education);
+      EXPECT_EQ(v.consent, w.consent);
+      EXPECT_EQ(v.available_from, w.available_from);
+      EXPECT_EQ(v.available_until, w.available_until);
+      ASSERT_EQ(v.skills.size(), w.skills.size());
+      for (size_t i = 0; i < v.skills.size(); ++i) {
+        EXPECT_EQ(v.skills[i].skill, w.skills[i].skill);
+        EXPECT_EQ(v.skills[i].level, w.skills[i].level);
+      }
+      ASSERT_EQ(v.occupations.size(), w.occupations.size());
+      for (size_t i = 0; i < v.occupations.size(); ++i) {
+        EXPECT_EQ(v.occupations[i].isco.code, w.occupations[i].isco.code);
+        EXPECT_EQ(v.occupations[i].experience_years, w.occupations[i].experience_years);
+      }
+      EXPECT_EQ(v.languages.size(), w.languages.size());
+      ASSERT_EQ(v.credentials.size(), w.credentials.size());
+      for (size_t i = 0; i < v.credentials.size(); ++i) {
+        EXPECT_EQ(v.credentials[i].kind, w.credentials[i].kind);
+        EXPECT_EQ(v.credentials[i].verified, w.credentials[i].verified);
+        EXPECT_EQ(std::vector<Country>(v.credentials[i].recognised_in.begin(),
+                                       v.credentials[i].recognised_in.end()),
+                  std::vector<Country>(w.credentials[i].recognised_in.begin(),
+                                       w.credentials[i].recognised_in.end()));
+      }
+      EXPECT_EQ(v.licences.size(), w.licences.size());
+      EXPECT_EQ(v.history.size(), w.history.size());
+      EXPECT_EQ(v.preferred_destinations.size(), w.preferred_destinations.size());
+      EXPECT_EQ(v.preferred_schemes, w.preferred_schemes);
+      EXPECT_EQ(v.preferred_occupations.size(), w.preferred_occupations.size());
+    });
+    EXPECT_TRUE(found) << w.id;
+  }
+  EXPECT_EQ(index_->size(), ids.size());
+}
+
+TEST_F(CandidateIndexTest, UpsertOlderThanIndexedIsIgnored) {
+  std::mt19937 rng(1);
+  v1::Candidate newer = RandomCandidate(rng, "c-x");
+  newer.set_nationality("CO");
+  *newer.mutable_update_time() = At(1800000000);
+  v1::Candidate older = newer;
+  older.set_nationality("MA");
+  *older.mutable_update_time() = At(1799999999);
+  index_->Upsert(newer);
+  index_->Upsert(older);
+  Country seen = 0;
+  ASSERT_TRUE(index_->WithView("c-x", [&seen](const CandidateView& v) { seen = v.nationality; }));
+  EXPECT_EQ(seen, PackCountry("CO"));
+  EXPECT_EQ(index_->size(), 1u);
+}
+
+TEST_F(CandidateIndexTest, RemovedCandidateIsNeverReturned) {
+  // Eligible for the plain ES <- CO vacancy.
+  v1::Candidate c = ::corridor::matcher::testing::ValidCandidate();
+  c.set_name("candidates/c-gone");
+  c.set_agency("agencies/ag-co");
+  c.clear_consent();
+  *c.mutable_consent()->mutable_given_time() = At(1700000000);
+  *c.mutable_availability() = MakeRange(2026, 1, 1, 2026, 12, 31);
+  c.clear_history();
+  index_->Upsert(c);
+  CompiledVacancy vacancy = Compile(ValidVacancy());
+  CandidateIndex::Query q;
+  q.vacancy = &vacancy;
+  q.world = &world_;
+  q.include_quota_exhausted = true;
+  absl::StatusOr<CandidateIndex::Result> before = index_->TopK(q, *evaluator_);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->top.size(), 1u) << "the fixture candidate should be eligible";
+  index_->Remove("c-gone");
+  index_->Remove("c-never-existed");
+  absl::StatusOr<CandidateIndex::Result> after = index_->TopK(q, *evaluator_);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(after->top.empty());
+  EXPECT_EQ(after->eligible_count, 0);
+  EXPECT_FALSE(index_->WithView("c-gone", [](const CandidateView&) {}));
+  EXPECT_EQ(index_->size(), 0u);
+}
+
+TEST_F(CandidateIndexTest, QuotaExhaustedOnlyReturnedWhenIncluded) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 1500; ++i) StoreCandidate(rng, i);
+  v1::Vacancy v = ValidVacancy();
+  v.clear_eligible_origins();
+  v.add_eligible_origins("MA");  // es-ma's only cell is full
+  v.clear_required_credentials();
+  v.clear_required_skills();
+  v.set_min_experience_years(0);
+  *v.mutable_window() = MakeRange(2026, 3, 1, 2026, 5, 1);
+  CompiledVacancy vacancy = Compile(v);
+  CandidateIndex::Query q;
+  q.vacancy = &vacancy;
+  q.world = &world_;
+  q.k = 500;
+  absl::StatusOr<CandidateIndex::Result> without = index_->TopK(q, *evaluator_);
+  q.include_quota_exhausted = true;
+  absl::StatusOr<CandidateIndex::Result> with = index_->TopK(q, *evaluator_);
+  ASSERT_TRUE(without.ok() && with.ok());
+  for (const CandidateIndex::Hit& h : without->top) EXPECT_EQ(h.verdict.failures, 0u);
+  int flagged = 0;
+  for (const CandidateIndex::Hit& h : with->top) {
+    EXPECT_TRUE(h.verdict.failures == 0 || h.verdict.failures == kQuotaBit);
+    if (h.verdict.failures == kQuotaBit) ++flagged;
+  }
+  EXPECT_GT(flagged, 0);
+  EXPECT_EQ(with->eligible_count, without->eligible_count + flagged);
+  ExpectSame(*with, BruteForce(q), "included");
+}
+
+TEST_F(CandidateIndexTest, DeadlineInThePastIsDeadlineExceeded) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 10; ++i) StoreCandidate(rng, i);
+  CompiledVacancy vacancy = Compile(ValidVacancy());
+  CandidateIndex::Query q;
+  q.vacancy = &vacancy;
+  q.world = &world_;
+  q.deadline = absl::Now() - absl::Seconds(1);
+  absl::StatusOr<CandidateIndex::Result> r = index_->TopK(q, *evaluator_);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(CandidateIndexTest, KOutsideRangeIsInvalidArgument) {
+  CompiledVacancy vacancy = Compile(ValidVacancy());
+  CandidateIndex::Query q;
+  q.vacancy = &vacancy;
+  q.world = &world_;
+  for (int k : {0, -1, 501}) {
+    q.k = k;
+    EXPECT_EQ(index_->TopK(q, *evaluator_).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << k;
+  }
+}
+
+TEST_F(CandidateIndexTest, MemoryIsReportedAndBounded) {
+  std::mt19937 rng(9);
+  for (int i = 0; i < 2000; ++i) StoreCandidate(rng, i);
+  EXPECT_GT(index_->MemoryBytes(), 2000u * 50);
+  EXPECT_LT(index_->MemoryBytes(), 2000u * 1000);
+}
+
+}  // namespace
+}  // namespace corridor::matcher
