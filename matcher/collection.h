@@ -92,6 +92,15 @@ class Collection {
       : store_(store), spec_(std::move(spec)) {}
 
   const CollectionSpec<T>& spec() const { return spec_; }
+
+  // Tells `on_written` about every successful write (the stored record) and
+  // `on_deleted` about every delete (the key), e.g. to keep the candidate
+  // index in step. Call before the collection is shared between threads.
+  void Observe(std::function<void(const T&)> on_written,
+               std::function<void(absl::string_view key)> on_deleted) {
+    on_written_ = std::move(on_written);
+    on_deleted_ = std::move(on_deleted);
+  }
   storage::RecordStore<T>& store() const { return store_; }
 
   // NOT_FOUND when absent.
@@ -128,6 +137,7 @@ class Collection {
       return absl::AlreadyExistsError(
           absl::StrCat(spec_.name_of(key), " already exists"));
     }
+    if (created.ok()) Written(*created);
     return created;
   }
 
@@ -152,6 +162,7 @@ class Collection {
     if (absl::IsNotFound(updated.status())) {
       return absl::NotFoundError(absl::StrCat(spec_.name_of(key), " not found"));
     }
+    if (updated.ok()) Written(*updated);
     return updated;
   }
 
@@ -161,7 +172,15 @@ class Collection {
     if (absl::IsNotFound(s)) {
       return absl::NotFoundError(absl::StrCat(spec_.name_of(key), " not found"));
     }
+    if (s.ok() && on_deleted_) on_deleted_(key);
     return s;
+  }
+
+
+  // Tells the observer about a record written outside Create/Update (bulk
+  // import writes through the store directly).
+  void Written(const T& record) const {
+    if (on_written_) on_written_(record);
   }
 
   // Lists records matching the filter and the confinement, in key order.
@@ -245,6 +264,8 @@ class Collection {
 
   storage::RecordStore<T>& store_;
   CollectionSpec<T> spec_;
+  std::function<void(const T&)> on_written_;
+  std::function<void(absl::string_view key)> on_deleted_;
 };
 
 }  // namespace corridor::matcher

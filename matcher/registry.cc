@@ -91,7 +91,7 @@ template <typename T, typename Row, typename Response>
 absl::StatusOr<Response> ImportRows(
     const CallContext& call, const Message& request,
     const google::protobuf::RepeatedPtrField<Row>& rows, bool validate_only, bool skip_invalid,
-    absl::string_view request_id, absl::string_view collection, storage::RecordStore<T>& store,
+    absl::string_view request_id, absl::string_view collection, const Collection<T>& target,
     const std::function<absl::Status(const Row&, T&, v1::RowError&)>& prepare,
     const std::function<bool(const T& stored, const T& incoming)>& same_owner) {
   CORRIDOR_RETURN_IF_ERROR(CheckImportSize(rows.size()));
@@ -129,7 +129,7 @@ absl::StatusOr<Response> ImportRows(
   response.set_written(static_cast<int64_t>(valid.size()));
   CORRIDOR_ASSIGN_OR_RETURN(
       std::string reply,
-      store.UpsertBatch(valid, idem ? &*idem : nullptr, response.SerializeAsString(),
+      target.store().UpsertBatch(valid, idem ? &*idem : nullptr, response.SerializeAsString(),
                         [&same_owner](const T& stored, const T& incoming) {
                           // The per-row check above ran before the lock; a
                           // record another owner created since is refused
@@ -139,6 +139,10 @@ absl::StatusOr<Response> ImportRows(
                                      : absl::AbortedError(
                                            "a record of this batch changed owner meanwhile; retry");
                         }));
+  // A replayed batch writes nothing and leaves the records without times.
+  for (const auto& [id, record] : valid) {
+    if (record.has_update_time()) target.Written(record);
+  }
   Response stored;
   if (!stored.ParseFromString(reply)) return absl::InternalError("stored import reply is corrupt");
   return stored;
@@ -168,7 +172,8 @@ absl::StatusOr<std::string> ChooseResourceId(absl::string_view requested, char p
   return std::string(requested);
 }
 
-Registry::Registry(storage::Stores& stores, const Validator& validator)
+Registry::Registry(storage::Stores& stores, const Validator& validator,
+                   RegistryObserver* observer)
     : stores_(stores),
       validator_(validator),
       agencies_(stores.agencies,
@@ -217,7 +222,7 @@ Registry::Registry(storage::Stores& stores, const Validator& validator)
            {"title", "region", "isco_code", "esco_occupation", "scheme", "positions", "window",
             "required_skills", "required_languages", "min_experience_years", "min_education",
             "required_credentials", "required_licence", "eligible_origins", "wage", "housing",
-            "labour_market_test", "state"},
+            "labour_market_test", "state", "score_weights"},
            {Field<v1::Vacancy>("employer", storage::kIndexVacancyEmployer,
                                [](const v1::Vacancy& v) { return IdOf(v.employer(), "employers"); }),
             Field<v1::Vacancy>("destination", storage::kIndexVacancyDestination,
@@ -277,7 +282,18 @@ Registry::Registry(storage::Stores& stores, const Validator& validator)
                                    [](const v1::Application& a) {
                                      return v1::ApplicationState_Name(a.state());
                                    })},
-           [](const v1::Application&) { return absl::OkStatus(); }}) {}
+           [](const v1::Application&) { return absl::OkStatus(); }}) {
+  if (observer == nullptr) return;
+  candidates_.Observe([observer](const v1::Candidate& c) { observer->CandidateWritten(c); },
+                      [observer](absl::string_view id) { observer->CandidateDeleted(id); });
+  auto changed = [observer](const auto&) { observer->WorldChanged(); };
+  agencies_.Observe(changed, changed);
+  employers_.Observe(changed, changed);
+  vacancies_.Observe(changed, changed);
+  agreements_.Observe(changed, changed);
+  quota_cells_.Observe(changed, changed);
+  applications_.Observe(changed, changed);
+}
 
 absl::Mutex& Registry::StripeLock(absl::string_view key) {
   return locks_[absl::Hash<absl::string_view>()(key) % locks_.size()];
@@ -367,7 +383,7 @@ absl::StatusOr<v1::ImportCandidatesResponse> Registry::ImportCandidates(
   };
   return ImportRows<v1::Candidate, v1::ImportCandidateRow, v1::ImportCandidatesResponse>(
       call, request, request.rows(), request.validate_only(), request.skip_invalid(),
-      request.request_id(), "candidates", stores_.candidates, prepare,
+      request.request_id(), "candidates", candidates_, prepare,
       [](const v1::Candidate& stored, const v1::Candidate& incoming) {
         return stored.agency() == incoming.agency();
       });
@@ -450,7 +466,7 @@ absl::StatusOr<v1::ImportVacanciesResponse> Registry::ImportVacancies(
   };
   return ImportRows<v1::Vacancy, v1::ImportVacancyRow, v1::ImportVacanciesResponse>(
       call, request, request.rows(), request.validate_only(), request.skip_invalid(),
-      request.request_id(), "vacancies", stores_.vacancies, prepare,
+      request.request_id(), "vacancies", vacancies_, prepare,
       [](const v1::Vacancy& stored, const v1::Vacancy& incoming) {
         return stored.employer() == incoming.employer();
       });

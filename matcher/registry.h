@@ -29,9 +29,22 @@ namespace corridor::matcher {
 // Authorisation has already happened when these are called: owners passed in
 // come from the caller's verified identity. Thread-safe; the references must
 // outlive this object.
+// Told about writes that matching must see. Implementations are thread-safe.
+class RegistryObserver {
+ public:
+  virtual ~RegistryObserver() = default;
+  // A candidate was created, updated or imported (the stored record).
+  virtual void CandidateWritten(const v1::Candidate& candidate) = 0;
+  virtual void CandidateDeleted(absl::string_view candidate_id) = 0;
+  // An agency, employer, vacancy, agreement, quota cell or application changed.
+  virtual void WorldChanged() = 0;
+};
+
 class Registry {
  public:
-  Registry(storage::Stores& stores, const Validator& validator);
+  // `observer` may be null; when set it must outlive this object.
+  Registry(storage::Stores& stores, const Validator& validator,
+           RegistryObserver* observer = nullptr);
 
   Collection<v1::Agency>& agencies() { return agencies_; }
   Collection<v1::Employer>& employers() { return employers_; }

@@ -74,7 +74,11 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   db_options.clock = &clock;
   CORRIDOR_ASSIGN_OR_RETURN(s->database_, storage::Database::Open(db_options));
   s->stores_ = std::make_unique<storage::Stores>(*s->database_);
-  s->registry_ = std::make_unique<matcher::Registry>(*s->stores_, *s->validator_);
+  // The candidate index is rebuilt from storage before any call is served.
+  CORRIDOR_ASSIGN_OR_RETURN(s->match_engine_,
+                            matcher::MatchEngine::Start(*s->stores_, *s->taxonomy_, clock));
+  s->registry_ = std::make_unique<matcher::Registry>(*s->stores_, *s->validator_,
+                                                     s->match_engine_.get());
   s->authorizer_ = std::make_unique<Authorizer>(*s->registry_);
   s->gate_ = std::make_unique<Gate>(*s->authenticator_, *s->authorizer_, o.max_call_duration);
   const Gate& gate = *s->gate_;
@@ -85,7 +89,7 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   s->vacancy_service_ = std::make_unique<VacancyServiceImpl>(gate, registry);
   s->agreement_service_ = std::make_unique<AgreementServiceImpl>(gate, registry);
   s->application_service_ = std::make_unique<ApplicationServiceImpl>(gate, registry);
-  s->match_service_ = std::make_unique<MatchServiceImpl>(gate);
+  s->match_service_ = std::make_unique<MatchServiceImpl>(gate, *s->match_engine_);
   s->ledger_service_ = std::make_unique<LedgerServiceImpl>(gate);
   s->allocation_service_ = std::make_unique<AllocationServiceImpl>(gate);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(gate);

@@ -10,6 +10,7 @@
 #include "common/iso_codes.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
+#include "matcher/match_engine.h"
 #include "matcher/registry.h"
 #include "matcher/taxonomy.h"
 #include "matcher/validation.h"
@@ -75,6 +76,7 @@ class CorridorServer {
   void Shutdown(absl::Duration grace);
 
   matcher::Registry& registry() { return *registry_; }
+  matcher::MatchEngine& match_engine() { return *match_engine_; }
   storage::Database& database() { return *database_; }
 
  private:
@@ -86,6 +88,7 @@ class CorridorServer {
   std::unique_ptr<matcher::Validator> validator_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<storage::Stores> stores_;
+  std::unique_ptr<matcher::MatchEngine> match_engine_;
   std::unique_ptr<matcher::Registry> registry_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Authorizer> authorizer_;

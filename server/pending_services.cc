@@ -9,7 +9,6 @@ namespace corridor::server {
 namespace {
 
 constexpr absl::string_view kLifecycle = "issue #5, the placement lifecycle";
-constexpr absl::string_view kMatching = "issue #3, matching";
 constexpr absl::string_view kLedger = "issue #4, the quota ledger";
 constexpr absl::string_view kAllocation = "issue #6, allocation rounds";
 constexpr absl::string_view kAudit = "issue #4, the audit log";
@@ -66,26 +65,6 @@ Status ApplicationServiceImpl::WatchApplications(
     grpc::ServerWriter<v1::WatchApplicationsResponse>*) {
   return Pending(gate_, *ctx, "/corridor.v1.ApplicationService/WatchApplications", *req,
                  kLifecycle);
-}
-
-// ---- MatchService ----
-
-Status MatchServiceImpl::ShortlistCandidates(ServerContext* ctx,
-                                             const v1::ShortlistCandidatesRequest* req,
-                                             v1::ShortlistCandidatesResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.MatchService/ShortlistCandidates", *req, kMatching);
-}
-
-Status MatchServiceImpl::RecommendVacancies(ServerContext* ctx,
-                                            const v1::RecommendVacanciesRequest* req,
-                                            v1::RecommendVacanciesResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.MatchService/RecommendVacancies", *req, kMatching);
-}
-
-Status MatchServiceImpl::ExplainMatch(ServerContext* ctx, const v1::ExplainMatchRequest* req,
-                                      v1::ExplainMatchResponse*) {
-  // Either party may ask: the candidate's agency or the vacancy's employer.
-  return Pending(gate_, *ctx, "/corridor.v1.MatchService/ExplainMatch", *req, kMatching);
 }
 
 // ---- LedgerService ----

@@ -15,6 +15,7 @@
 #include "corridor/v1/ledger_service.grpc.pb.h"
 #include "corridor/v1/match_service.grpc.pb.h"
 #include "corridor/v1/vacancy_service.grpc.pb.h"
+#include "matcher/match_engine.h"
 #include "matcher/registry.h"
 #include "server/gate.h"
 
@@ -162,11 +163,10 @@ class ApplicationServiceImpl final : public v1::ApplicationService::Service {
   matcher::Registry& registry_;
 };
 
-// Services whose behaviour arrives with later issues: every call is
-// authorised, then answered UNIMPLEMENTED.
 class MatchServiceImpl final : public v1::MatchService::Service {
  public:
-  explicit MatchServiceImpl(const Gate& gate) : gate_(gate) {}
+  MatchServiceImpl(const Gate& gate, matcher::MatchEngine& engine)
+      : gate_(gate), engine_(engine) {}
   Status ShortlistCandidates(ServerContext* ctx, const v1::ShortlistCandidatesRequest* req,
                              v1::ShortlistCandidatesResponse* resp) override;
   Status RecommendVacancies(ServerContext* ctx, const v1::RecommendVacanciesRequest* req,
@@ -176,7 +176,11 @@ class MatchServiceImpl final : public v1::MatchService::Service {
 
  private:
   const Gate& gate_;
+  matcher::MatchEngine& engine_;
 };
+
+// Services whose behaviour arrives with later issues: every call is
+// authorised, then answered UNIMPLEMENTED.
 
 class LedgerServiceImpl final : public v1::LedgerService::Service {
  public:

@@ -215,6 +215,8 @@ class RecordStore {
     return base_.AnyWithIdPrefix(prefix);
   }
 
+  Database& database() const { return base_.database(); }
+
  private:
   static RecordKind WithPrototype(RecordKind kind) {
     if (kind.prototype == nullptr) kind.prototype = &T::default_instance();

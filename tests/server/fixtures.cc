@@ -157,17 +157,20 @@ v1::QuotaCell ValidRootCell(int64_t cap) {
 }
 
 TestServer::TestServer(const std::string& name) {
-  server::ServerOptions options;
-  options.listen_address = "";
-  options.data_dir = FreshDir(name);
+  options_.listen_address = "";
+  options_.data_dir = FreshDir(name);
   for (const char* p : {"operator", "agency:ag-co", "agency:ag-co2", "employer:em-es",
                         "employer:em-es2", "ministry:ES", "ministry:CO", "ministry:FR"}) {
     std::string token = absl::StrCat("test-token-for-", p);
     tokens_[p] = token;
-    options.tokens[HashToken(token)] = *Principal::Parse(p);
+    options_.tokens[HashToken(token)] = *Principal::Parse(p);
   }
+  Start();
+}
+
+void TestServer::Start() {
   absl::StatusOr<std::unique_ptr<server::CorridorServer>> s =
-      server::CorridorServer::Start(options);
+      server::CorridorServer::Start(options_);
   if (!s.ok()) {
     ADD_FAILURE() << "server did not start: " << s.status();
     std::abort();
@@ -179,6 +182,7 @@ TestServer::TestServer(const std::string& name) {
   candidates = v1::CandidateService::NewStub(channel_);
   vacancies = v1::VacancyService::NewStub(channel_);
   agreements = v1::AgreementService::NewStub(channel_);
+  match = v1::MatchService::NewStub(channel_);
 }
 
 TestServer::~TestServer() {
@@ -187,8 +191,21 @@ TestServer::~TestServer() {
   candidates.reset();
   vacancies.reset();
   agreements.reset();
+  match.reset();
   channel_.reset();
   server_.reset();
+}
+
+void TestServer::Restart() {
+  agencies.reset();
+  employers.reset();
+  candidates.reset();
+  vacancies.reset();
+  agreements.reset();
+  match.reset();
+  channel_.reset();
+  server_.reset();
+  Start();
 }
 
 std::unique_ptr<grpc::ClientContext> TestServer::As(const std::string& principal) const {

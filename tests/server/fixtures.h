@@ -12,6 +12,7 @@
 #include "corridor/v1/agreement_service.grpc.pb.h"
 #include "corridor/v1/candidate_service.grpc.pb.h"
 #include "corridor/v1/employer_service.grpc.pb.h"
+#include "corridor/v1/match_service.grpc.pb.h"
 #include "corridor/v1/vacancy_service.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "server/corridor_server.h"
@@ -40,6 +41,9 @@ class TestServer {
   explicit TestServer(const std::string& name);
   ~TestServer();
 
+  // Stops the server and starts a new one on the same data directory.
+  void Restart();
+
   // A client context authenticated as `principal` (one of the above).
   std::unique_ptr<grpc::ClientContext> As(const std::string& principal) const;
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -57,9 +61,12 @@ class TestServer {
   std::unique_ptr<v1::CandidateService::Stub> candidates;
   std::unique_ptr<v1::VacancyService::Stub> vacancies;
   std::unique_ptr<v1::AgreementService::Stub> agreements;
+  std::unique_ptr<v1::MatchService::Stub> match;
 
  private:
-  std::string data_dir_;
+  void Start();
+
+  server::ServerOptions options_;
   std::map<std::string, std::string> tokens_;  // principal -> token
   std::unique_ptr<server::CorridorServer> server_;
   std::shared_ptr<grpc::Channel> channel_;

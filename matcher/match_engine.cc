@@ -1,0 +1,274 @@
+#include "matcher/match_engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/resource_name.h"
+#include "common/status_macros.h"
+#include "matcher/filter.h"
+#include "matcher/match_world.h"
+#include "storage/page_token.h"
+
+namespace corridor::matcher {
+namespace {
+
+constexpr int kDefaultK = 50;
+constexpr int kMaxK = 500;
+
+absl::StatusOr<int> CheckK(int k) {
+  if (k == 0) return kDefaultK;
+  if (k < 0 || k > kMaxK) return absl::InvalidArgumentError("k: must be 1..500 (0 means 50)");
+  return k;
+}
+
+Day Today(const Clock& clock) {
+  absl::CivilDay day = absl::ToCivilDay(clock.Now(), absl::UTCTimeZone());
+  return ToDay(static_cast<int>(day.year()), day.month(), day.day());
+}
+
+void AddComponents(const Explanation& e, v1::Match& match) {
+  for (const ComponentScore& c : e.components) {
+    v1::ScoreComponent* out = match.add_components();
+    out->set_component(std::string(ComponentName(c.component)));
+    out->set_raw(c.raw);
+    out->set_weight(c.weight);
+    out->set_contribution(c.contribution);
+    out->set_detail(c.detail);
+  }
+}
+
+void AddFailures(const Explanation& e, google::protobuf::RepeatedPtrField<v1::FailedRule>* out) {
+  for (const RuleFailure& f : e.failures) {
+    v1::FailedRule* rule = out->Add();
+    rule->set_code(std::string(ReasonName(f.reason)));
+    rule->set_message(f.message);
+  }
+}
+
+}  // namespace
+
+struct MatchEngine::Snapshot {
+  MatchWorld world;
+  // Open vacancies compiled in `world`, by id order.
+  std::vector<CompiledVacancy> vacancies;
+};
+
+MatchEngine::MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock)
+    : stores_(stores),
+      taxonomy_(taxonomy),
+      clock_(clock),
+      evaluator_(taxonomy, interner_),
+      index_(std::make_unique<CandidateIndex>(interner_)) {}
+
+absl::StatusOr<std::unique_ptr<MatchEngine>> MatchEngine::Start(storage::Stores& stores,
+                                                                const Taxonomy& taxonomy,
+                                                                const Clock& clock) {
+  std::unique_ptr<MatchEngine> engine(new MatchEngine(stores, taxonomy, clock));
+  CORRIDOR_RETURN_IF_ERROR(engine->index_->Rebuild(stores));
+  return engine;
+}
+
+void MatchEngine::CandidateWritten(const v1::Candidate& candidate) { index_->Upsert(candidate); }
+
+void MatchEngine::CandidateDeleted(absl::string_view candidate_id) {
+  index_->Remove(candidate_id);
+}
+
+void MatchEngine::WorldChanged() {
+  absl::MutexLock lock(&world_mu_);
+  world_stale_ = true;
+}
+
+absl::StatusOr<CompiledVacancy> MatchEngine::CompileVacancy(const v1::Vacancy& vacancy,
+                                                            const MatchWorld& world) const {
+  absl::StatusOr<std::string> employer_id =
+      ParseResourceName(vacancy.employer(), "employers", "vacancy.employer");
+  std::optional<v1::Employer> employer;
+  if (employer_id.ok()) {
+    absl::StatusOr<v1::Employer> e = stores_.employers.Get(*employer_id);
+    if (e.ok()) employer = *std::move(e);
+  }
+  return evaluator_.Compile(vacancy, employer ? &*employer : nullptr, world);
+}
+
+absl::StatusOr<std::shared_ptr<const MatchEngine::Snapshot>> MatchEngine::Current() {
+  Day today = Today(clock_);
+  absl::MutexLock lock(&world_mu_);
+  if (snapshot_ != nullptr && !world_stale_ && world_day_ == today) return snapshot_;
+  // Mark fresh before loading: a write landing during the load marks it
+  // stale again, so it is never missed.
+  world_stale_ = false;
+  auto snapshot = std::make_shared<Snapshot>();
+  CORRIDOR_ASSIGN_OR_RETURN(snapshot->world, LoadMatchWorld(stores_, interner_, today));
+  storage::ListQuery query;
+  query.scope = "match-engine-vacancies";
+  query.page_size = storage::kMaxPageSize;
+  query.predicate = [](const google::protobuf::Message& m) {
+    return static_cast<const v1::Vacancy&>(m).state() == v1::VACANCY_STATE_OPEN;
+  };
+  do {
+    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Vacancy> page, stores_.vacancies.List(query));
+    for (const v1::Vacancy& v : page.items) {
+      CORRIDOR_ASSIGN_OR_RETURN(CompiledVacancy compiled, CompileVacancy(v, snapshot->world));
+      snapshot->vacancies.push_back(std::move(compiled));
+    }
+    query.page_token = page.next_page_token;
+  } while (!query.page_token.empty());
+  snapshot_ = std::move(snapshot);
+  world_day_ = today;
+  return snapshot_;
+}
+
+absl::StatusOr<v1::ShortlistCandidatesResponse> MatchEngine::Shortlist(
+    const CallContext& call, const v1::ShortlistCandidatesRequest& request,
+    absl::Time deadline) {
+  CORRIDOR_ASSIGN_OR_RETURN(int k, CheckK(request.k()));
+  CORRIDOR_ASSIGN_OR_RETURN(std::string vacancy_id,
+                            ParseResourceName(request.vacancy(), "vacancies", "vacancy"));
+  CORRIDOR_ASSIGN_OR_RETURN(std::vector<FilterTerm> terms,
+                            ParseFilter(request.filter(), {"nationality", "isco_code"}));
+  int page_size = request.page_size() == 0 ? k : request.page_size();
+  if (page_size < 0 || page_size > kMaxK) {
+    return absl::InvalidArgumentError("page_size: must be 0..500 (0 means k)");
+  }
+  CandidateIndex::Query query;
+  for (const FilterTerm& t : terms) {
+    if (t.field == "nationality") {
+      query.nationalities.push_back(PackCountry(t.value));
+    } else {
+      query.isco = ParseIsco(t.value);
+      if (query.isco.digits == 0) {
+        return absl::InvalidArgumentError("filter: isco_code takes 1..4 digits");
+      }
+    }
+  }
+  std::string scope = absl::StrCat("shortlist\n", call.principal, "\n", vacancy_id, "\n", k, "\n",
+                                   CanonicalFilter(terms), "\n", request.flag_quota_exhausted(),
+                                   "\n", page_size);
+  int offset = 0;
+  if (!request.page_token().empty()) {
+    CORRIDOR_ASSIGN_OR_RETURN(
+        std::string last,
+        storage::DecodePageToken(stores_.candidates.database().page_token_secret(), scope,
+                                 request.page_token()));
+    if (!absl::SimpleAtoi(last, &offset) || offset < 0 || offset > kMaxK) {
+      return absl::InvalidArgumentError("page_token: invalid");
+    }
+  }
+
+  absl::StatusOr<v1::Vacancy> vacancy = stores_.vacancies.Get(vacancy_id);
+  if (absl::IsNotFound(vacancy.status())) {
+    return absl::NotFoundError(absl::StrCat("vacancies/", vacancy_id, " not found"));
+  }
+  if (!vacancy.ok()) return vacancy.status();
+  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
+  CORRIDOR_ASSIGN_OR_RETURN(CompiledVacancy compiled, CompileVacancy(*vacancy, snapshot->world));
+
+  query.vacancy = &compiled;
+  query.world = &snapshot->world;
+  query.k = k;
+  query.include_quota_exhausted = request.flag_quota_exhausted();
+  query.deadline = deadline;
+  CORRIDOR_ASSIGN_OR_RETURN(CandidateIndex::Result result, index_->TopK(query, evaluator_));
+
+  v1::ShortlistCandidatesResponse response;
+  response.set_eligible_count(result.eligible_count);
+  int end = std::min<int>(offset + page_size, static_cast<int>(result.top.size()));
+  for (int i = offset; i < end; ++i) {
+    const CandidateIndex::Hit& hit = result.top[i];
+    Explanation explanation;
+    bool found = index_->WithView(hit.candidate_id, [&](const CandidateView& view) {
+      explanation = evaluator_.Explain(view, compiled, snapshot->world);
+    });
+    if (!found) continue;  // Deleted since the scan.
+    v1::Match* match = response.add_matches();
+    match->set_candidate(CandidateName(hit.candidate_id));
+    match->set_vacancy(VacancyName(vacancy_id));
+    match->set_score(explanation.score);
+    match->set_rank(i + 1);
+    AddComponents(explanation, *match);
+    if (!explanation.eligible) AddFailures(explanation, match->mutable_flags());
+  }
+  if (end < static_cast<int>(result.top.size())) {
+    response.set_next_page_token(storage::EncodePageToken(
+        stores_.candidates.database().page_token_secret(), scope, absl::StrCat(end)));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
+    const v1::RecommendVacanciesRequest& request, absl::Time deadline) {
+  CORRIDOR_ASSIGN_OR_RETURN(int k, CheckK(request.k()));
+  CORRIDOR_ASSIGN_OR_RETURN(std::string candidate_id,
+                            ParseResourceName(request.candidate(), "candidates", "candidate"));
+  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
+  struct Ranked {
+    const CompiledVacancy* vacancy;
+    Verdict verdict;
+  };
+  std::vector<Ranked> ranked;
+  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
+    for (const CompiledVacancy& v : snapshot->vacancies) {
+      Verdict verdict = evaluator_.Evaluate(view, v, snapshot->world);
+      if (verdict.failures == 0) ranked.push_back({&v, verdict});
+    }
+  });
+  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
+  if (absl::Now() > deadline) return absl::DeadlineExceededError("recommendation ran too long");
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.verdict.score_micros != b.verdict.score_micros) {
+      return a.verdict.score_micros > b.verdict.score_micros;
+    }
+    return a.vacancy->id < b.vacancy->id;
+  });
+  if (static_cast<int>(ranked.size()) > k) ranked.resize(k);
+  v1::RecommendVacanciesResponse response;
+  index_->WithView(candidate_id, [&](const CandidateView& view) {
+    int rank = 0;
+    for (const Ranked& r : ranked) {
+      Explanation e = evaluator_.Explain(view, *r.vacancy, snapshot->world);
+      v1::Match* match = response.add_matches();
+      match->set_candidate(CandidateName(candidate_id));
+      match->set_vacancy(VacancyName(r.vacancy->id));
+      match->set_score(e.score);
+      match->set_rank(++rank);
+      AddComponents(e, *match);
+    }
+  });
+  return response;
+}
+
+absl::StatusOr<v1::ExplainMatchResponse> MatchEngine::Explain(
+    const v1::ExplainMatchRequest& request) {
+  CORRIDOR_ASSIGN_OR_RETURN(std::string candidate_id,
+                            ParseResourceName(request.candidate(), "candidates", "candidate"));
+  CORRIDOR_ASSIGN_OR_RETURN(std::string vacancy_id,
+                            ParseResourceName(request.vacancy(), "vacancies", "vacancy"));
+  absl::StatusOr<v1::Vacancy> vacancy = stores_.vacancies.Get(vacancy_id);
+  if (absl::IsNotFound(vacancy.status())) {
+    return absl::NotFoundError(absl::StrCat("vacancies/", vacancy_id, " not found"));
+  }
+  if (!vacancy.ok()) return vacancy.status();
+  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
+  CORRIDOR_ASSIGN_OR_RETURN(CompiledVacancy compiled, CompileVacancy(*vacancy, snapshot->world));
+  Explanation explanation;
+  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
+    explanation = evaluator_.Explain(view, compiled, snapshot->world);
+  });
+  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
+  v1::ExplainMatchResponse response;
+  response.set_eligible(explanation.eligible);
+  AddFailures(explanation, response.mutable_failed_rules());
+  v1::Match* match = response.mutable_match();
+  match->set_candidate(CandidateName(candidate_id));
+  match->set_vacancy(VacancyName(vacancy_id));
+  match->set_score(explanation.score);
+  AddComponents(explanation, *match);
+  return response;
+}
+
+}  // namespace corridor::matcher
