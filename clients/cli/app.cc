@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "clients/cli/demo_commands.h"
+#include "clients/cli/match_commands.h"
 #include "clients/cli/demo_generator.h"
 #include "clients/cli/import_command.h"
 #include "clients/cli/output.h"
@@ -326,8 +327,44 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
   CLI::App* show = demo->add_subcommand("show", "Agreements, quota-cell trees and counts");
   show->fallthrough();
   show->add_flag("--skip-counts", show_args.skip_counts, "do not count candidates and vacancies");
+  show->add_flag("--skip-matches", show_args.skip_matches, "do not show explained shortlists");
   show->callback([&] {
     action = with_server([&](const Connection& c) { return RunDemoShow(c, io, show_args); });
+  });
+
+  CLI::App* match = app.add_subcommand("match", "Shortlists, recommendations and explanations");
+  match->require_subcommand(1);
+  match->fallthrough();
+  ShortlistArgs shortlist_args;
+  CLI::App* shortlist = match->add_subcommand("shortlist", "Ranked eligible candidates for a vacancy");
+  shortlist->fallthrough();
+  shortlist->add_option("vacancy", shortlist_args.vacancy, "vacancies/{id} or {id}")->required();
+  shortlist->add_option("--k", shortlist_args.k, "how many")->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  shortlist->add_option("--filter", shortlist_args.filter,
+                        "e.g. nationality = \"CO\" AND isco_code = \"61\"");
+  shortlist->add_flag("--flag-quota-exhausted", shortlist_args.flag_quota_exhausted,
+                      "list candidates whose quota cell is full, flagged, instead of dropping them");
+  shortlist->callback([&] {
+    action = with_server([&](const Connection& c) { return RunShortlist(c, io, shortlist_args); });
+  });
+  RecommendArgs recommend_args;
+  CLI::App* recommend = match->add_subcommand("recommend", "Vacancies a candidate is eligible for");
+  recommend->fallthrough();
+  recommend->add_option("candidate", recommend_args.candidate, "candidates/{id} or {id}")
+      ->required();
+  recommend->add_option("--k", recommend_args.k, "how many")->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  recommend->callback([&] {
+    action = with_server([&](const Connection& c) { return RunRecommend(c, io, recommend_args); });
+  });
+  ExplainArgs explain_args;
+  CLI::App* explain = match->add_subcommand("explain", "Every score component and failed rule");
+  explain->fallthrough();
+  explain->add_option("candidate", explain_args.candidate, "candidates/{id} or {id}")->required();
+  explain->add_option("vacancy", explain_args.vacancy, "vacancies/{id} or {id}")->required();
+  explain->callback([&] {
+    action = with_server([&](const Connection& c) { return RunExplain(c, io, explain_args); });
   });
 
   try {

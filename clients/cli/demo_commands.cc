@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "clients/cli/import_command.h"
+#include "clients/cli/match_commands.h"
 #include "clients/cli/proto_json.h"
 #include "corridor/v1/agency_service.grpc.pb.h"
 #include "corridor/v1/agreement_service.grpc.pb.h"
@@ -383,7 +384,8 @@ int RunDemoShow(const Connection& c, const Io& io, const DemoShowArgs& args) {
   Table table({"RESOURCE", "COUNT"});
   for (const auto& [what, n] : counts) table.AddRow({what, std::to_string(n)});
   table.Print(*io.out);
-  return kExitOk;
+  if (args.skip_matches) return kExitOk;
+  return RunDemoMatches(c, io, DemoMatchesArgs());
 }
 
 }  // namespace corridor::cli

@@ -29,11 +29,15 @@ int RunDemoLoad(const Connection& connection, const Io& io, const DemoLoadArgs& 
 struct DemoShowArgs {
   // Do not page through candidates and vacancies to count them.
   bool skip_counts = false;
+  // Do not show shortlists (they need the matching service).
+  bool skip_matches = false;
 };
 
 // `corridor demo show`: every agreement with its quota-cell tree (cap,
-// reserved, committed, indented by depth) and the number of agencies,
-// employers, candidates and vacancies. Returns the exit code.
+// reserved, committed, indented by depth), the number of agencies,
+// employers, candidates and vacancies, then (RunDemoMatches) explained
+// shortlists of a few vacancies and one excluded candidate. Returns the exit
+// code.
 int RunDemoShow(const Connection& connection, const Io& io, const DemoShowArgs& args);
 
 }  // namespace corridor::cli
