@@ -19,8 +19,6 @@ namespace {
 
 constexpr int kMaxK = 500;
 constexpr size_t kDeadlineCheckEvery = 4096;
-// Candidates whose columns are read before their lists are (see TopK).
-constexpr size_t kChunk = 256;
 // Arenas smaller than this are never compacted (not worth the pass).
 constexpr size_t kMinGarbageToCompact = 4096;
 
@@ -29,11 +27,6 @@ constexpr uint8_t kConsent = 2;
 
 int64_t Micros(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000000 + t.nanos() / 1000;
-}
-
-// One bit of the 64-bit skill signature per interned skill id.
-uint64_t SkillBit(uint32_t skill) {
-  return uint64_t{1} << ((skill * 0x9E3779B1u) >> 26);
 }
 
 // A variable-length list per slot: entries appended to one shared vector and
@@ -133,13 +126,16 @@ struct CandidateIndex::State {
     CandidateView v;
     v.id = IdOf(s);
     v.registered_micros = registered[s];
-    v.agency = agency[s];
+    const Posting& posting = postings.find(nationality[s])->second;
+    const CandidateScreen& screen = posting.screens[posting_pos[s]];
+    const CandidateSummary& sum = posting.sums[posting_pos[s]];
+    v.agency = sum.agency;
     v.nationality = nationality[s];
     v.residence = residence[s];
-    v.education = education[s];
+    v.education = sum.education;
     v.consent = (flags[s] & kConsent) != 0;
-    v.available_from = available_from[s];
-    v.available_until = available_until[s];
+    v.available_from = screen.available_from;
+    v.available_until = screen.available_until;
     v.occupations = occupations.Get(s);
     v.skills = skills.Get(s);
     v.languages = languages.Get(s);
@@ -147,12 +143,13 @@ struct CandidateIndex::State {
     v.licences = licences.Get(s);
     v.history = history.Get(s);
     v.preferred_destinations = destinations.Get(s);
-    v.preferred_schemes = preferred_schemes[s];
+    v.preferred_schemes = sum.preferred_schemes;
     v.preferred_occupations = preferred_isco.Get(s);
     return v;
   }
 
   size_t slot_count() const { return flags.size(); }
+
 
   uint32_t NewSlot() {
     if (!free_slots.empty()) {
@@ -166,15 +163,9 @@ struct CandidateIndex::State {
     id_len.resize(n, 0);
     registered.resize(n, 0);
     update_micros.resize(n, 0);
-    agency.resize(n, 0);
     nationality.resize(n, 0);
     residence.resize(n, 0);
-    education.resize(n, 0);
     flags.resize(n, 0);
-    preferred_schemes.resize(n, 0);
-    available_from.resize(n, kNoDay);
-    available_until.resize(n, kNoDay);
-    skill_sig.resize(n, 0);
     posting_pos.resize(n, 0);
     occupations.Grow(n);
     skills.Grow(n);
@@ -188,20 +179,42 @@ struct CandidateIndex::State {
     return s;
   }
 
-  void AddPosting(uint32_t s) {
-    std::vector<uint32_t>& list = postings[nationality[s]];
-    posting_pos[s] = static_cast<uint32_t>(list.size());
-    list.push_back(s);
+  void AddPosting(uint32_t s, const CandidateScreen& screen, const CandidateSummary& summary) {
+    Posting& list = postings[nationality[s]];
+    posting_pos[s] = static_cast<uint32_t>(list.slots.size());
+    Append(list.slots, s);
+    Append(list.screens, screen);
+    Append(list.sums, summary);
   }
   void RemovePosting(uint32_t s) {
     auto it = postings.find(nationality[s]);
     if (it == postings.end()) return;
-    std::vector<uint32_t>& list = it->second;
+    Posting& list = it->second;
     uint32_t pos = posting_pos[s];
-    uint32_t last = list.back();
-    list[pos] = last;
+    uint32_t last = list.slots.back();
+    list.slots[pos] = last;
+    list.screens[pos] = list.screens.back();
+    list.sums[pos] = list.sums.back();
     posting_pos[last] = pos;
-    list.pop_back();
+    list.slots.pop_back();
+    list.screens.pop_back();
+    list.sums.pop_back();
+  }
+  // push_back growing by a quarter rather than doubling (memory per candidate).
+  template <typename T>
+  static void Append(std::vector<T>& v, const T& value) {
+    if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 16);
+    v.push_back(value);
+  }
+
+  // Makes every skill never seen before hot while slots remain: no summary
+  // holds it yet, so every summary's hot levels stay exact.
+  void NoteSkills(absl::Span<const SkillEntry> list) {
+    for (const SkillEntry& e : list) {
+      if (seen_skills.insert(e.skill).second && hot.size < kHotSkillSlots) {
+        hot.ids[hot.size++] = e.skill;
+      }
+    }
   }
 
   void SetId(uint32_t s, absl::string_view id) {
@@ -248,13 +261,21 @@ struct CandidateIndex::State {
   void Put(const CandidateView& v, int64_t update_time) {
     std::optional<uint32_t> found = Find(v.id);
     uint32_t s;
+    if (found.has_value() && update_time < update_micros[*found]) return;
+    NoteSkills(v.skills);
+    CandidateScreen screen;
+    CandidateSummary summary;
+    SummarizeCandidate(v, hot, screen, summary);
     if (found.has_value()) {
       s = *found;
-      if (update_time < update_micros[s]) return;
       if (nationality[s] != v.nationality) {
         RemovePosting(s);
         nationality[s] = v.nationality;
-        AddPosting(s);
+        AddPosting(s, screen, summary);
+      } else {
+        Posting& list = postings.find(nationality[s])->second;
+        list.screens[posting_pos[s]] = screen;
+        list.sums[posting_pos[s]] = summary;
       }
     } else {
       s = NewSlot();
@@ -262,21 +283,13 @@ struct CandidateIndex::State {
       flags[s] = kLive;
       ids.insert(s);
       nationality[s] = v.nationality;
-      AddPosting(s);
+      AddPosting(s, screen, summary);
       ++live;
     }
     update_micros[s] = update_time;
     registered[s] = v.registered_micros;
-    agency[s] = v.agency;
     residence[s] = v.residence;
-    education[s] = v.education;
     flags[s] = static_cast<uint8_t>(kLive | (v.consent ? kConsent : 0));
-    preferred_schemes[s] = v.preferred_schemes;
-    available_from[s] = v.available_from;
-    available_until[s] = v.available_until;
-    uint64_t sig = 0;
-    for (const SkillEntry& e : v.skills) sig |= SkillBit(e.skill);
-    skill_sig[s] = sig;
     occupations.Set(s, v.occupations);
     skills.Set(s, v.skills);
     languages.Set(s, v.languages);
@@ -307,7 +320,6 @@ struct CandidateIndex::State {
     destinations.Clear(s);
     preferred_isco.Clear(s);
     flags[s] = 0;
-    skill_sig[s] = 0;
     update_micros[s] = 0;
     free_slots.push_back(s);
     --live;
@@ -343,18 +355,19 @@ struct CandidateIndex::State {
 
   size_t Bytes() const {
     size_t b = id_chars.capacity() + VectorBytes(id_off) + VectorBytes(id_len) +
-               VectorBytes(registered) + VectorBytes(update_micros) + VectorBytes(agency) +
-               VectorBytes(nationality) + VectorBytes(residence) + VectorBytes(education) +
-               VectorBytes(flags) + VectorBytes(preferred_schemes) +
-               VectorBytes(available_from) + VectorBytes(available_until) +
-               VectorBytes(skill_sig) + VectorBytes(posting_pos) + VectorBytes(free_slots) +
+               VectorBytes(registered) + VectorBytes(update_micros) +
+               VectorBytes(nationality) + VectorBytes(residence) + VectorBytes(flags) +
+               VectorBytes(posting_pos) + VectorBytes(free_slots) +
                occupations.Bytes() + skills.Bytes() + languages.Bytes() +
                credentials.Bytes() + recognised.Bytes() + licences.Bytes() +
                history.Bytes() + destinations.Bytes() + preferred_isco.Bytes();
     // A flat_hash_set slot is the value plus one control byte.
     b += ids.capacity() * (sizeof(uint32_t) + 1);
-    b += postings.capacity() * (sizeof(Country) + sizeof(std::vector<uint32_t>) + 1);
-    for (const auto& [country, list] : postings) b += VectorBytes(list);
+    b += postings.capacity() * (sizeof(Country) + sizeof(Posting) + 1);
+    for (const auto& [country, list] : postings) {
+      b += VectorBytes(list.slots) + VectorBytes(list.screens) + VectorBytes(list.sums);
+    }
+    b += seen_skills.capacity() * (sizeof(uint32_t) + 1);
     return b;
   }
 
@@ -370,19 +383,24 @@ struct CandidateIndex::State {
   // Scalar columns, one entry per slot.
   std::vector<int64_t> registered;
   std::vector<int64_t> update_micros;
-  std::vector<uint32_t> agency;
   std::vector<Country> nationality;
   std::vector<Country> residence;
-  std::vector<uint8_t> education;
   std::vector<uint8_t> flags;  // kLive | kConsent
-  std::vector<uint8_t> preferred_schemes;
-  std::vector<Day> available_from;
-  std::vector<Day> available_until;
-  std::vector<uint64_t> skill_sig;
 
-  // Slots by nationality; posting_pos[s] is s's position in its list.
-  absl::flat_hash_map<Country, std::vector<uint32_t>> postings;
+  // Slots by nationality, each with its CandidateSummary alongside (so a
+  // query streams the summaries of the nationalities it visits in order);
+  // posting_pos[s] is s's position in its list. The summaries also hold the
+  // scalar facts View reads (agency, education, availability, schemes).
+  struct Posting {
+    std::vector<uint32_t> slots;
+    std::vector<CandidateScreen> screens;
+    std::vector<CandidateSummary> sums;
+  };
+  absl::flat_hash_map<Country, Posting> postings;
   std::vector<uint32_t> posting_pos;
+  // The skills summaries carry exact levels for, and every skill ever seen.
+  HotSkills hot;
+  absl::flat_hash_set<uint32_t> seen_skills;
 
   // Variable-length lists. credentials[i].recognised_in points into
   // `recognised`, whose per-slot list is every credential's countries in order.
@@ -544,40 +562,14 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   const CompiledVacancy& vacancy = *query.vacancy;
   const MatchWorld& world = *query.world;
 
-  // Rules checked here before Evaluate, each a sure failure of Evaluate.
-  uint64_t must_sig = 0;
-  std::vector<const CompiledVacancy::Requirement*> must;
-  for (const CompiledVacancy::Requirement& r : vacancy.skills) {
-    if (!r.must_have) continue;
-    must_sig |= SkillBit(r.skill);
-    must.push_back(&r);
-  }
-  std::vector<const CompiledVacancy::LanguageRequirement*> langs;
-  for (const CompiledVacancy::LanguageRequirement& l : vacancy.languages) {
-    if (l.min_level >= 1) langs.push_back(&l);
-  }
-  const Day start = vacancy.start;
-  // For the score bound: each required skill's signature bit and its
-  // siblings' bits (a sibling earns at most half credit).
-  std::vector<uint64_t> req_bits, sibling_bits;
-  double skill_den = 0;
-  for (const CompiledVacancy::Requirement& r : vacancy.skills) {
-    req_bits.push_back(SkillBit(r.skill));
-    uint64_t sib = 0;
-    for (const auto& [id, rank] : r.siblings) sib |= SkillBit(id);
-    sibling_bits.push_back(sib);
-    skill_den += r.weight;
-  }
-  const double experience_den = std::max(2.0 * vacancy.min_experience_years, 4.0);
   const uint32_t quota_bit = uint32_t{1} << static_cast<int>(Reason::kQuotaExhausted);
+  const uint32_t allowed = query.include_quota_exhausted ? quota_bit : 0;
   const size_t k = static_cast<size_t>(query.k);
 
   absl::ReaderMutexLock lock(&mu_);
   const State& st = *state_;
-  std::vector<std::pair<const CompiledVacancy::OriginTerms*, const std::vector<uint32_t>*>>
-      lists;
-  for (const CompiledVacancy::OriginTerms* t :
-       OriginsToVisit(query, query.include_quota_exhausted ? quota_bit : 0)) {
+  std::vector<std::pair<const CompiledVacancy::OriginTerms*, const State::Posting*>> lists;
+  for (const CompiledVacancy::OriginTerms* t : OriginsToVisit(query, allowed)) {
     auto it = st.postings.find(t->origin);
     if (it != st.postings.end()) lists.emplace_back(t, &it->second);
   }
@@ -587,178 +579,66 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   heap.reserve(k + 1);
   size_t visited = 0;
   size_t next_deadline_check = kDeadlineCheckEvery;
-  std::array<uint32_t, kChunk> batch;
   for (const auto& [terms, list] : lists) {
-    const Weights& w = terms->weights;
-    // In chunks: first the packed columns (sequential), collecting the slots
-    // that pass and prefetching their lists; then the rules that read the
-    // lists, whose cache misses then overlap instead of queueing.
-    const std::vector<uint32_t>& slots = *list;
-    for (size_t base = 0; base < slots.size(); base += kChunk) {
-      const size_t end = std::min(slots.size(), base + kChunk);
-      visited += end - base;
-      if (visited >= next_deadline_check) {
+    // Every rule and the score bound come from the Evaluator: first from the
+    // candidate's summary (streamed in posting order), then, only when the
+    // summary cannot decide a rule, from the full view (CandidateFailures);
+    // Evaluate runs only for candidates whose score bound can enter the top k.
+    const ScanPlan plan = evaluator.PlanScan(vacancy, world, terms, st.hot);
+    const std::vector<uint32_t>& slots = list->slots;
+    const CandidateScreen* screens = list->screens.data();
+    const CandidateSummary* sums = list->sums.data();
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (++visited >= next_deadline_check) {
         next_deadline_check = visited + kDeadlineCheckEvery;
         if (absl::Now() > query.deadline) {
           return absl::DeadlineExceededError("shortlist deadline passed during the scan");
         }
       }
-      size_t passing = 0;
-      for (size_t i = base; i < end; ++i) {
-        const uint32_t s = slots[i];
-        if ((st.flags[s] & kConsent) == 0) continue;
-        if ((st.skill_sig[s] & must_sig) != must_sig) continue;
-        // NOT_AVAILABLE_IN_WINDOW as Evaluate decides it: no window (kNoDay
-        // is the smallest Day) or one not covering the start date.
-        const Day from = st.available_from[s], until = st.available_until[s];
-        if (from == kNoDay || until == kNoDay || start < from || start > until) continue;
-        batch[passing++] = s;
-        __builtin_prefetch(st.skills.items.data() + st.skills.off[s]);
-        __builtin_prefetch(st.occupations.items.data() + st.occupations.off[s]);
-        if (!langs.empty()) __builtin_prefetch(st.languages.items.data() + st.languages.off[s]);
-        if (st.history.count[s] != 0) {
-          __builtin_prefetch(st.history.items.data() + st.history.off[s]);
-        }
-      }
-    for (size_t j = 0; j < passing; ++j) {
-      const uint32_t s = batch[j];
-      if (!must.empty()) {
-        absl::Span<const SkillEntry> skills = st.skills.Get(s);
-        bool ok = true;
-        for (const CompiledVacancy::Requirement* r : must) {
-          auto e = std::lower_bound(
-              skills.begin(), skills.end(), r->skill,
-              [](const SkillEntry& x, uint32_t id) { return x.skill < id; });
-          if (e == skills.end() || e->skill != r->skill || e->level < r->min_level) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
-      }
-      if (!langs.empty()) {
-        absl::Span<const LanguageEntry> have = st.languages.Get(s);
-        bool ok = true;
-        for (const CompiledVacancy::LanguageRequirement* l : langs) {
-          bool met = false;
-          for (const LanguageEntry& e : have) {
-            if (e.language == l->language && e.level >= l->min_level) {
-              met = true;
-              break;
-            }
-          }
-          if (!met) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
-      }
+      const CandidateSummary& sum = sums[i];
+      const uint32_t s = slots[i];
+      bool undecided = false;
+      const uint32_t failures = Evaluator::SummaryFailures(
+          screens[i], sum, plan, [&st, s] { return st.IdOf(s); }, ~allowed, undecided);
+      if ((failures & ~allowed) != 0) continue;
       if (query.isco.digits != 0) {
         bool any = false;
-        for (const OccupationEntry& o : st.occupations.Get(s)) {
-          if (IscoHasPrefix(o.isco, query.isco)) {
-            any = true;
-            break;
+        if (sum.occ_count <= 2) {
+          for (int o = 0; o < sum.occ_count && !any; ++o) {
+            any = IscoHasPrefix(Isco{sum.occ_code[o], sum.occ_digits[o]}, query.isco);
+          }
+        } else {
+          for (const OccupationEntry& o : st.occupations.Get(s)) {
+            if (IscoHasPrefix(o.isco, query.isco)) {
+              any = true;
+              break;
+            }
           }
         }
         if (!any) continue;
       }
-
-      if (!vacancy.required_credentials.empty()) {
-        absl::Span<const CredentialEntry> creds = st.credentials.Get(s);
-        bool ok = true;
-        for (uint32_t kind : vacancy.required_credentials) {
-          bool met = false;
-          for (const CredentialEntry& c : creds) {
-            if (c.kind == kind && c.verified &&
-                std::find(c.recognised_in.begin(), c.recognised_in.end(),
-                          vacancy.destination) != c.recognised_in.end()) {
-              met = true;
-              break;
-            }
-          }
-          if (!met) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
-      }
-      if (vacancy.required_licence.has_value()) {
-        bool met = false;
-        for (const LicenceEntry& l : st.licences.Get(s)) {
-          if (l.profession == *vacancy.required_licence &&
-              l.issuing_country == vacancy.destination &&
-              (l.valid_until == kNoDay || l.valid_until >= start)) {
-            met = true;
-            break;
-          }
-        }
-        if (!met) continue;
-      }
-      {
-        const uint32_t agency = st.agency[s];
-        auto it = world.agency_licence_valid.find(agency);
-        if (agency == 0 || it == world.agency_licence_valid.end() || !it->second) continue;
-      }
-      if (terms->not_returned_ineligible) {
-        bool absconded = false;
-        for (const HistoryEntry& h : st.history.Get(s)) {
-          if (h.outcome == v1::RETURN_OUTCOME_NOT_RETURNED) {
-            absconded = true;
-            break;
-          }
-        }
-        if (absconded) continue;
-      }
-      if (!world.placed_candidates.empty() &&
-          world.placed_candidates.contains(st.IdOf(s))) {
+      if (undecided &&
+          (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
         continue;
       }
-      // Every rule Evaluate applies has passed: the candidate counts as
-      // eligible. (Should Evaluate ever reject one, the count is corrected
-      // below for the candidates it sees.)
       ++result.eligible_count;
 
       if (heap.size() == k) {
         // Skip Evaluate when even the best case cannot enter the top k.
-        double bound = 0;
-        const uint64_t sig = st.skill_sig[s];
-        if (vacancy.skills.empty()) {
-          bound += w[0];
-        } else {
-          double num = 0;
-          for (size_t i = 0; i < vacancy.skills.size(); ++i) {
-            double credit = (sig & req_bits[i]) != 0 ? 1.0
-                            : (sig & sibling_bits[i]) != 0 ? 0.5 : 0.0;
-            num += vacancy.skills[i].weight * credit;
-          }
-          bound += w[0] * (skill_den > 0 ? num / skill_den : 1.0);
+        const int64_t bound = Evaluator::ScoreBoundMicros(screens[i], sum, plan);
+        const Ranked& worst = heap.front();
+        if (bound < worst.score) continue;
+        if (bound == worst.score &&
+            !RanksBefore(bound, st.registered[s], st.IdOf(s), worst.score, worst.registered,
+                         worst.id)) {
+          continue;
         }
-        int common = 0, years = 0;
-        for (const OccupationEntry& o : st.occupations.Get(s)) {
-          int c = IscoCommonDigits(o.isco, vacancy.isco);
-          common = std::max(common, c);
-          if (c > 0) years = std::max<int>(years, o.experience_years);
-        }
-        bound += w[1] * (common / 4.0) + w[2] * std::min(1.0, years / experience_den);
-        if (!vacancy.languages.empty()) bound += w[3];
-        if (st.education[s] > 0) bound += w[4];
-        if (st.credentials.count[s] > 0) bound += w[5];
-        if (terms->reentry_bonus && st.history.count[s] > 0) bound += w[6];
-        if (st.destinations.count[s] > 0 || st.preferred_schemes[s] != 0 ||
-            st.preferred_isco.count[s] > 0) {
-          bound += w[7];
-        }
-        // Two micros of slack cover rounding in either sum.
-        if (static_cast<int64_t>(bound * 1e6) + 2 < heap.front().score) continue;
       }
 
       CandidateView view = st.View(s);
       Verdict verdict = evaluator.Evaluate(view, vacancy, world);
-      if (verdict.failures != 0 &&
-          !(query.include_quota_exhausted && verdict.failures == quota_bit)) {
+      if ((verdict.failures & ~allowed) != 0) {
+        // Cannot happen (the same rules decided above); kept as a guard.
         --result.eligible_count;
         continue;
       }
@@ -771,7 +651,6 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
         heap.back() = r;
         std::push_heap(heap.begin(), heap.end(), Better);
       }
-    }
     }
   }
   std::sort(heap.begin(), heap.end(), Better);

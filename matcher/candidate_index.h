@@ -7,7 +7,8 @@
 // heap object per candidate.
 //
 // Layout. Candidates live in dense slots (freed slots are reused). Fixed-size
-// facts are one column each (registration time, agency, nationality, ...);
+// facts are one column each (registration time, nationality, ...) or live in
+// the per-nationality summaries below (agency, availability, education, ...);
 // variable-length lists (occupations, skills, languages, credentials and the
 // countries recognising them, licences, history, preferences) are appended to
 // one arena per kind and addressed by (offset, count) per slot. Replacing a
@@ -18,15 +19,20 @@
 //
 // A query visits only the nationalities Evaluator::Compile lists in
 // CompiledVacancy::origins whose origin-wide failures are allowed (none, or
-// only QUOTA_EXHAUSTED when included), through one posting list of slots per
-// nationality. Per slot it checks the candidate rules Evaluate applies
-// (consent, availability, must-have skills via a 64-bit signature then the
-// list, languages, credentials, licence, agency licence, return rule, open
-// placement) and counts those passing as eligible; it calls Evaluate only
-// when a cheap upper bound of the score could still enter the top k, and the
-// verdicts returned are always Evaluate's. Should Evaluate reject a candidate
-// these checks passed, it is dropped and the count corrected (the brute-force
-// test in tests/matcher/candidate_index_test.cc keeps the two in step).
+// only QUOTA_EXHAUSTED when included), through one posting list per
+// nationality. Each posting list keeps, in the same order, every candidate's
+// CandidateScreen (availability, a 64-bit skill signature encoding level
+// thresholds, exact levels of the 16 first-seen "hot" skills: 24 bytes) and
+// CandidateSummary (agency, flags such as consent and not-returned, the first
+// two occupations, first three languages, preference facts: 32 bytes), both
+// made by SummarizeCandidate. The index holds no rule of its own: per
+// candidate it calls Evaluator::SummaryFailures, which decides the rules from
+// the summary or says which need the lists (then Evaluator::CandidateFailures,
+// the code Evaluate runs, decides), counts those passing as eligible (exact),
+// and calls Evaluate only when Evaluator::ScoreBoundMicros (an upper bound of
+// the score computed with Evaluate's arithmetic) can still enter the top k.
+// The verdicts returned are always Evaluate's (the brute-force test in
+// tests/matcher/candidate_index_test.cc checks counts and rankings).
 
 #include <cstddef>
 #include <cstdint>

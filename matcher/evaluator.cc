@@ -156,6 +156,31 @@ uint8_t LanguageLevel(absl::Span<const LanguageEntry> languages, uint32_t langua
   return best;
 }
 
+// NOT_AVAILABLE_IN_WINDOW: no window, or one not covering the start date.
+bool AvailabilityFails(Day from, Day until, Day start) {
+  return from == kNoDay || until == kNoDay || start < from || start > until;
+}
+
+// The language margin term of one requirement (DOMAIN.md section 6).
+double LanguageTerm(uint8_t level, uint8_t min_level) {
+  if (min_level >= kCefrC2) return level >= kCefrC2 ? 1.0 : 0.0;
+  double term = (static_cast<double>(level) - min_level) / (kCefrC2 - min_level);
+  return std::clamp(term, 0.0, 1.0);
+}
+
+// The experience component from the years of the best occupation.
+double ExperienceRaw(double years, int min_experience_years) {
+  const double denom = std::max(2.0 * min_experience_years, 4.0);
+  return std::min(1.0, years / denom);
+}
+
+// The education component.
+double EducationRaw(uint8_t education, uint8_t min_education) {
+  if (min_education == 0) return education > 0 ? 1.0 : 0.0;
+  if (education >= min_education) return 1.0;
+  return static_cast<double>(education) / min_education;
+}
+
 bool RecognisedIn(const CredentialEntry& c, Country destination) {
   return c.verified && Contains(c.recognised_in, destination);
 }
@@ -294,13 +319,7 @@ void Run(const CandidateView& cand, const CompiledVacancy& v, const MatchWorld& 
                                             Cefr(level), ")"));
       }
     }
-    double term;
-    if (req.min_level >= kCefrC2) {
-      term = level >= kCefrC2 ? 1.0 : 0.0;
-    } else {
-      term = (static_cast<double>(level) - req.min_level) / (kCefrC2 - req.min_level);
-      term = std::clamp(term, 0.0, 1.0);
-    }
+    const double term = LanguageTerm(level, req.min_level);
     margin_sum += term;
     if (sink) {
       lang_notes.push_back(absl::StrCat(Cefr(level), " ", req.code, " against ",
@@ -345,8 +364,7 @@ void Run(const CandidateView& cand, const CompiledVacancy& v, const MatchWorld& 
   }
 
   // Availability.
-  if (cand.available_from == kNoDay || cand.available_until == kNoDay ||
-      v.start < cand.available_from || v.start > cand.available_until) {
+  if (AvailabilityFails(cand.available_from, cand.available_until, v.start)) {
     r.failures |= Bit(Reason::kNotAvailableInWindow);
     if (sink) {
       sink->failures[static_cast<int>(Reason::kNotAvailableInWindow)] = absl::StrCat(
@@ -413,19 +431,13 @@ void Run(const CandidateView& cand, const CompiledVacancy& v, const MatchWorld& 
   double years = 0;
   if (best >= 0 && common > 0) years = cand.occupations[best].experience_years;
   const double denom = std::max(2.0 * v.min_experience_years, 4.0);
-  r.raw[2] = std::min(1.0, years / denom);
+  r.raw[2] = ExperienceRaw(years, v.min_experience_years);
 
   // Language margin.
   r.raw[3] = v.languages.empty() ? 0.0 : margin_sum / v.languages.size();
 
   // Education.
-  if (v.min_education == 0) {
-    r.raw[4] = cand.education > 0 ? 1.0 : 0.0;
-  } else if (cand.education >= v.min_education) {
-    r.raw[4] = 1.0;
-  } else {
-    r.raw[4] = static_cast<double>(cand.education) / v.min_education;
-  }
+  r.raw[4] = EducationRaw(cand.education, v.min_education);
 
   // Verified credentials.
   size_t recognised = 0;
@@ -811,6 +823,282 @@ Explanation Evaluator::Explain(const CandidateView& candidate, const CompiledVac
   const CompiledVacancy::OriginTerms* terms = vacancy.FindOrigin(candidate.nationality);
   if (terms != nullptr) ex.quota_cell = terms->quota_cell;
   return ex;
+}
+
+uint32_t Evaluator::CandidateFailures(const CandidateView& candidate,
+                                      const CompiledVacancy& vacancy,
+                                      const MatchWorld& world) const {
+  Result r;
+  Run(candidate, vacancy, world, interner_, r, nullptr);
+  return r.failures;
+}
+
+void SummarizeCandidate(const CandidateView& c, const HotSkills& hot, CandidateScreen& w,
+                        CandidateSummary& s) {
+  w = CandidateScreen();
+  s = CandidateSummary();
+  for (const SkillEntry& e : c.skills) {
+    for (int t = 1; t <= e.level && t <= 4; ++t) w.skill_sig |= SkillLevelBit(e.skill, t);
+    const int slot = hot.Find(e.skill);
+    // The first entry of a skill is the one HeldLevel finds.
+    if (slot >= 0 && ((w.hot_levels >> (4 * slot)) & 0xF) == 0) {
+      const uint64_t level = std::min<uint8_t>(e.level, 15);
+      w.hot_levels |= level << (4 * slot);
+    }
+  }
+  w.available_from = c.available_from;
+  w.available_until = c.available_until;
+  s.agency = c.agency;
+  s.occ_count = static_cast<uint8_t>(std::min<size_t>(c.occupations.size(), 255));
+  for (size_t i = 0; i < c.occupations.size(); ++i) {
+    const OccupationEntry& o = c.occupations[i];
+    if (i < 2) {
+      s.occ_code[i] = o.isco.code;
+      s.occ_digits[i] = o.isco.digits;
+      s.occ_years[i] = o.experience_years;
+    }
+    s.occ_max_years = std::max(s.occ_max_years, o.experience_years);
+  }
+  bool inline_languages = c.languages.size() <= 3;
+  s.lang_count = static_cast<uint8_t>(std::min<size_t>(c.languages.size(), 255));
+  for (size_t i = 0; i < c.languages.size() && i < 3; ++i) {
+    if (c.languages[i].language > UINT16_MAX) {
+      inline_languages = false;
+      continue;
+    }
+    s.lang[i] = static_cast<uint16_t>(c.languages[i].language);
+    s.lang_level[i] = c.languages[i].level;
+  }
+  if (!c.preferred_destinations.empty()) s.pref_destination = c.preferred_destinations[0];
+  s.pref_destination_count =
+      static_cast<uint8_t>(std::min<size_t>(c.preferred_destinations.size(), 255));
+  s.pref_isco_count = static_cast<uint8_t>(std::min<size_t>(c.preferred_occupations.size(), 255));
+  s.preferred_schemes = c.preferred_schemes;
+  s.education = c.education;
+  uint8_t f = 0;
+  if (c.consent) f |= CandidateSummary::kConsent;
+  for (const HistoryEntry& h : c.history) {
+    if (h.outcome == v1::RETURN_OUTCOME_NOT_RETURNED) f |= CandidateSummary::kNotReturned;
+    if (h.outcome == v1::RETURN_OUTCOME_ON_TIME) f |= CandidateSummary::kReturnedOnTime;
+    if (h.outcome == v1::RETURN_OUTCOME_LATE) f |= CandidateSummary::kReturnedLate;
+  }
+  if (!c.credentials.empty()) f |= CandidateSummary::kCredentials;
+  for (const CredentialEntry& e : c.credentials) {
+    if (e.verified) f |= CandidateSummary::kVerifiedCredential;
+  }
+  if (!c.licences.empty()) f |= CandidateSummary::kLicences;
+  if (inline_languages) f |= CandidateSummary::kLanguagesInline;
+  s.flags = f;
+}
+
+ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
+                             const CompiledVacancy::OriginTerms* terms,
+                             const HotSkills& hot) const {
+  ScanPlan p;
+  p.vacancy = &v;
+  p.world = &world;
+  p.terms = terms;
+  // As Run: an origin no agreement covers fails NO_AGREEMENT (and maybe
+  // ORIGIN_NOT_ELIGIBLE, which depends on the nationality: such plans are
+  // only used for origins listed in vacancy.origins).
+  p.origin_failures = terms != nullptr ? terms->failures
+                                       : v.vacancy_failures | Bit(Reason::kNoAgreement);
+  p.weights = terms != nullptr ? terms->weights : v.weights;
+  p.start = v.start;
+  for (const auto& [agency, valid] : world.agency_licence_valid) {
+    if (agency == 0 || !valid) continue;
+    if (p.agency_ok.size() <= agency) p.agency_ok.resize(agency + 1, 0);
+    p.agency_ok[agency] = 1;
+  }
+  p.not_returned_ineligible = terms != nullptr && terms->not_returned_ineligible;
+  p.check_placed = !world.placed_candidates.empty();
+  for (const CompiledVacancy::Requirement& req : v.skills) {
+    ScanPlan::Skill k;
+    k.hot = hot.Find(req.skill);
+    k.min_level = req.min_level;
+    k.must_have = req.must_have;
+    k.weight = req.weight;
+    for (int t = 1; t <= 4; ++t) k.bits[t] = SkillLevelBit(req.skill, t);
+    for (const auto& [sibling, rank] : req.siblings) k.sibling_bits |= SkillLevelBit(sibling, 1);
+    p.skills.push_back(k);
+    if (k.must_have) p.must_skills.push_back(k);
+  }
+  for (const CompiledVacancy::LanguageRequirement& l : v.languages) {
+    p.languages.push_back(ScanPlan::Language{l.language, l.min_level});
+  }
+  p.needs_credentials = !v.required_credentials.empty();
+  p.needs_licence = v.required_licence.has_value();
+  return p;
+}
+
+namespace {
+
+// The best level the summary allows for a skill: exact for a hot skill, else
+// the highest t whose bits 1..t are all set (the held level is at most that).
+inline int LevelBound(const CandidateScreen& s, const ScanPlan::Skill& k, bool& exact) {
+  if (k.hot >= 0) {
+    exact = true;
+    return static_cast<int>((s.hot_levels >> (4 * k.hot)) & 0xF);
+  }
+  exact = false;
+  int t = 0;
+  while (t < 4 && (s.skill_sig & k.bits[t + 1]) != 0) ++t;
+  return t;
+}
+
+// The level of `language` among the inline languages (the max, as LanguageLevel).
+inline uint8_t InlineLanguageLevel(const CandidateSummary& s, uint32_t language) {
+  uint8_t best = 0;
+  const int n = std::min<int>(s.lang_count, 3);
+  for (int i = 0; i < n; ++i) {
+    if (s.lang[i] == language && s.lang_level[i] > best) best = s.lang_level[i];
+  }
+  return best;
+}
+
+}  // namespace
+
+uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSummary& s,
+                                    const ScanPlan& p,
+                                    absl::FunctionRef<absl::string_view()> id,
+                                    uint32_t stop_on, bool& undecided) {
+  // Cheapest and most selective first; each check may end the call.
+  uint32_t f = p.origin_failures;
+  undecided = false;
+  if ((f & stop_on) != 0) return f;
+  if (AvailabilityFails(w.available_from, w.available_until, p.start)) {
+    f |= Bit(Reason::kNotAvailableInWindow);
+    if ((f & stop_on) != 0) return f;
+  }
+  for (const ScanPlan::Skill& k : p.must_skills) {
+    bool exact;
+    const int level = LevelBound(w, k, exact);
+    if (level < k.min_level) {
+      f |= Bit(Reason::kMissingRequiredSkill);
+      if ((f & stop_on) != 0) return f;
+    } else if (!exact) {
+      undecided = true;  // the signature bits may come from other skills
+    }
+  }
+  if ((s.flags & CandidateSummary::kConsent) == 0) f |= Bit(Reason::kConsentMissing);
+  if (s.agency >= p.agency_ok.size() || p.agency_ok[s.agency] == 0) {
+    f |= Bit(Reason::kAgencyLicenceInvalid);
+  }
+  if (p.not_returned_ineligible && (s.flags & CandidateSummary::kNotReturned) != 0) {
+    f |= Bit(Reason::kNotReturnedFromPreviousStay);
+  }
+  if ((f & stop_on) != 0) return f;
+  for (const ScanPlan::Language& l : p.languages) {
+    if (l.min_level == 0) continue;
+    if (InlineLanguageLevel(s, l.language) >= l.min_level) continue;
+    if ((s.flags & CandidateSummary::kLanguagesInline) != 0) {
+      f |= Bit(Reason::kLanguageBelowMinimum);
+      if ((f & stop_on) != 0) return f;
+    } else {
+      undecided = true;
+    }
+  }
+  if (p.needs_credentials) {
+    if ((s.flags & CandidateSummary::kVerifiedCredential) == 0) {
+      f |= Bit(Reason::kCredentialNotRecognised);  // only verified ones are recognised
+    } else {
+      undecided = true;
+    }
+  }
+  if (p.needs_licence) {
+    if ((s.flags & CandidateSummary::kLicences) == 0) {
+      f |= Bit(Reason::kLicenceRequired);
+    } else {
+      undecided = true;
+    }
+  }
+  if ((f & stop_on) != 0) return f;
+  if (p.check_placed && p.world->placed_candidates.contains(id())) {
+    f |= Bit(Reason::kAlreadyPlaced);
+  }
+  return f;
+}
+
+int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
+                                    const ScanPlan& p) {
+  const CompiledVacancy& v = *p.vacancy;
+  std::array<double, kComponentCount> raw{};
+  // Skill coverage: each credit at its best case, summed as SkillCoverage does.
+  if (p.skills.empty()) {
+    raw[0] = 1.0;
+  } else {
+    double num = 0, den = 0;
+    for (const ScanPlan::Skill& k : p.skills) {
+      bool exact;
+      const int level = LevelBound(w, k, exact);
+      double credit = 0;
+      if (level >= k.min_level) {
+        credit = 1.0;
+      } else if (level > 0) {
+        credit = static_cast<double>(level) / k.min_level;
+      }
+      // Sibling credit (at most half) applies when the skill may be unheld.
+      if ((level == 0 || !exact) && (w.skill_sig & k.sibling_bits) != 0) {
+        credit = std::max(credit, 0.5);
+      }
+      num += k.weight * credit;
+      den += k.weight;
+    }
+    raw[0] = num / den;
+  }
+  // Occupation fit and experience: exact when the first two are all.
+  int common = 0;
+  double years = 0;
+  if (s.occ_count > 2) {
+    common = 4;
+    years = s.occ_max_years;
+  } else {
+    int best = -1;
+    for (int i = 0; i < s.occ_count; ++i) {
+      const int c = IscoCommonDigits(Isco{s.occ_code[i], s.occ_digits[i]}, v.isco);
+      if (best < 0 || c > common || (c == common && s.occ_years[i] > s.occ_years[best])) {
+        best = i;
+        common = c;
+      }
+    }
+    if (best >= 0 && common > 0) years = s.occ_years[best];
+  }
+  raw[1] = common / 4.0;
+  raw[2] = ExperienceRaw(years, v.min_experience_years);
+  // Language margin: exact when every language is inline, else each term 1.
+  if (!p.languages.empty()) {
+    double margin_sum = 0;
+    const bool all = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+    for (const ScanPlan::Language& l : p.languages) {
+      margin_sum += all ? LanguageTerm(InlineLanguageLevel(s, l.language), l.min_level) : 1.0;
+    }
+    raw[3] = margin_sum / p.languages.size();
+  }
+  raw[4] = EducationRaw(s.education, v.min_education);
+  raw[5] = (s.flags & CandidateSummary::kVerifiedCredential) != 0 ? 1.0 : 0.0;
+  if (p.terms != nullptr && p.terms->reentry_bonus) {
+    raw[6] = (s.flags & CandidateSummary::kReturnedOnTime) != 0 ? 1.0
+             : (s.flags & CandidateSummary::kReturnedLate) != 0 ? 0.5
+                                                                 : 0.0;
+  }
+  // Preference fit: exact but for lists longer than their inline part.
+  int lists = 0, satisfied = 0;
+  if (s.pref_destination_count > 0) {
+    ++lists;
+    if (s.pref_destination_count > 1 || s.pref_destination == v.destination) ++satisfied;
+  }
+  if (s.preferred_schemes != 0) {
+    ++lists;
+    if (v.scheme < 8 && (s.preferred_schemes & (1u << v.scheme)) != 0) ++satisfied;
+  }
+  if (s.pref_isco_count > 0) {
+    ++lists;
+    ++satisfied;
+  }
+  raw[7] = lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists;
+  double score = 0;
+  for (int i = 0; i < kComponentCount; ++i) score += raw[i] * p.weights[i];
+  return std::llround(score * 1e6);
 }
 
 }  // namespace corridor::matcher

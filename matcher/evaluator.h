@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "matcher/match_model.h"
 #include "matcher/taxonomy.h"
@@ -48,6 +49,47 @@ struct Verdict {
   int64_t score_micros = 0;
 };
 
+// The signature bit of (skill, level threshold t), t in 1..4.
+inline uint64_t SkillLevelBit(uint32_t skill, int t) {
+  return uint64_t{1} << (((skill * 4u + static_cast<uint32_t>(t)) * 0x9E3779B1u) >> 26);
+}
+
+// Packs what the hot path reads of a candidate (see CandidateSummary).
+void SummarizeCandidate(const CandidateView& candidate, const HotSkills& hot,
+                        CandidateScreen& screen, CandidateSummary& summary);
+
+// One vacancy and one origin prepared for scanning summaries: made by
+// Evaluator::PlanScan, read by Evaluator::SummaryFailures and
+// Evaluator::ScoreBoundMicros. Valid while the vacancy, world and terms are.
+struct ScanPlan {
+  const CompiledVacancy* vacancy = nullptr;
+  const MatchWorld* world = nullptr;
+  const CompiledVacancy::OriginTerms* terms = nullptr;
+  uint32_t origin_failures = 0;
+  Day start = kNoDay;
+  std::vector<uint8_t> agency_ok;  // by interned agency id
+  bool not_returned_ineligible = false;
+  bool check_placed = false;
+  struct Skill {
+    int hot = -1;                // HotSkills slot, or -1
+    uint8_t min_level = 1;
+    bool must_have = false;
+    double weight = 1;
+    std::array<uint64_t, 5> bits{};  // bits[t]: SkillLevelBit(skill, t), t = 1..4
+    uint64_t sibling_bits = 0;   // SkillLevelBit(sibling, 1) of every sibling
+  };
+  std::vector<Skill> skills;     // in CompiledVacancy::skills order
+  std::vector<Skill> must_skills;  // the must-have ones
+  struct Language {
+    uint32_t language = 0;
+    uint8_t min_level = 0;
+  };
+  std::vector<Language> languages;  // in CompiledVacancy::languages order
+  bool needs_credentials = false;
+  bool needs_licence = false;
+  Weights weights{};
+};
+
 // Applies the eligibility rules of DOMAIN.md section 5 and the score of
 // section 6. Evaluate and Explain run the same code, so their verdicts
 // always agree (Explain adds the sentences). Ranking order: score_micros
@@ -68,6 +110,29 @@ class Evaluator {
                    const MatchWorld& world) const;
   Explanation Explain(const CandidateView& candidate, const CompiledVacancy& vacancy,
                       const MatchWorld& world) const;
+
+  // The hot path, shared with CandidateIndex so the index holds no rule of
+  // its own. CandidateFailures: the failure bits Evaluate returns (the same
+  // code). PlanScan prepares `terms` (one entry of vacancy.origins, or null
+  // for an origin no agreement covers) for the summary functions below.
+  uint32_t CandidateFailures(const CandidateView& candidate, const CompiledVacancy& vacancy,
+                             const MatchWorld& world) const;
+  ScanPlan PlanScan(const CompiledVacancy& vacancy, const MatchWorld& world,
+                    const CompiledVacancy::OriginTerms* terms, const HotSkills& hot) const;
+  // The failures decided from the summary alone (Evaluate would return at
+  // least these). `undecided` is set when some rule needs the candidate's
+  // lists: then only CandidateFailures gives the exact set. Returns as soon
+  // as a bit of `stop_on` is set (the caller's verdict is then known; the
+  // mask may be partial). `id` is called only when the world has placed
+  // candidates.
+  static uint32_t SummaryFailures(const CandidateScreen& screen, const CandidateSummary& summary,
+                                  const ScanPlan& plan,
+                                  absl::FunctionRef<absl::string_view()> id, uint32_t stop_on,
+                                  bool& undecided);
+  // An upper bound of Evaluate(...).score_micros for this candidate, computed
+  // with the same arithmetic on best-case components, so it is never below it.
+  static int64_t ScoreBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
+                                  const ScanPlan& plan);
 
  private:
   const Taxonomy& taxonomy_;

@@ -199,6 +199,74 @@ class OwnedCandidate {
   CandidateView view_;
 };
 
+// ---- Packed candidate summaries (the hot path of CandidateIndex)
+
+// Up to this many skills get an exact level in CandidateSummary::hot_levels.
+inline constexpr int kHotSkillSlots = 16;
+
+// The skills whose levels a summary carries exactly, one 4-bit level each.
+// The index that owns the summaries chooses them (a skill is added only
+// before any summary holds it, so every summary stays exact) and passes them
+// to SummarizeCandidate and Evaluator::PlanScan.
+struct HotSkills {
+  std::array<uint32_t, kHotSkillSlots> ids{};
+  int size = 0;
+  // The slot of `skill`, or -1.
+  int Find(uint32_t skill) const {
+    for (int i = 0; i < size; ++i) {
+      if (ids[i] == skill) return i;
+    }
+    return -1;
+  }
+};
+
+// The facts of one candidate that the eligibility rules and a score upper
+// bound need most often, packed so a scan reads one small record per
+// candidate instead of its lists. Made by SummarizeCandidate (evaluator.h);
+// read only by Evaluator::SummaryFailures and Evaluator::ScoreBoundMicros,
+// which say when the summary cannot decide and the full view is needed.
+// The first part, read for every candidate a scan visits (kept in its own
+// array so a scan streams 24 bytes per candidate); CandidateSummary holds the
+// rest, read only for candidates the screen passes.
+struct CandidateScreen {
+  // Bit SkillLevelBit(skill, t) (evaluator.h) for every held skill and every
+  // t in 1..level: a must-have (skill, min) is surely missing when its bit for
+  // some t <= min is clear.
+  uint64_t skill_sig = 0;
+  // Nibble i: the level of HotSkills::ids[i] (0: not held). Exact.
+  uint64_t hot_levels = 0;
+  Day available_from = kNoDay;
+  Day available_until = kNoDay;
+};
+struct CandidateSummary {
+  uint32_t agency = 0;
+  // The first two occupations; occ_count is the list's length (capped at 255).
+  uint16_t occ_code[2] = {0, 0};
+  uint8_t occ_digits[2] = {0, 0};
+  uint8_t occ_years[2] = {0, 0};
+  uint8_t occ_count = 0;
+  uint8_t occ_max_years = 0;  // over every occupation
+  // The first three languages (id 0 when the interned id exceeds 16 bits).
+  uint16_t lang[3] = {0, 0, 0};
+  uint8_t lang_level[3] = {0, 0, 0};
+  uint8_t lang_count = 0;  // the list's length (capped at 255)
+  Country pref_destination = 0;      // the first preferred destination
+  uint8_t pref_destination_count = 0;
+  uint8_t pref_isco_count = 0;
+  uint8_t preferred_schemes = 0;
+  uint8_t education = 0;
+  uint8_t flags = 0;  // kSummary* bits
+
+  static constexpr uint8_t kConsent = 1;
+  static constexpr uint8_t kNotReturned = 2;        // a stay with outcome NOT_RETURNED
+  static constexpr uint8_t kReturnedOnTime = 4;     // a stay returned on time (any agreement)
+  static constexpr uint8_t kReturnedLate = 8;       // a stay returned late (any agreement)
+  static constexpr uint8_t kCredentials = 16;       // any credential
+  static constexpr uint8_t kVerifiedCredential = 32;
+  static constexpr uint8_t kLicences = 64;          // any licence
+  static constexpr uint8_t kLanguagesInline = 128;  // every language is in lang[]
+};
+
 // ---- Vacancies and the world they are matched in ----
 
 // An agreement as the rules read it.
