@@ -579,77 +579,95 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   heap.reserve(k + 1);
   size_t visited = 0;
   size_t next_deadline_check = kDeadlineCheckEvery;
+  // Positions (in the current block) that the summary screen passes.
+  constexpr size_t kBlock = 1024;
+  std::array<uint32_t, kBlock> passed;
   for (const auto& [terms, list] : lists) {
     // Every rule and the score bound come from the Evaluator: first from the
-    // candidate's summary (streamed in posting order), then, only when the
-    // summary cannot decide a rule, from the full view (CandidateFailures);
-    // Evaluate runs only for candidates whose score bound can enter the top k.
+    // candidates' summaries (screened a block at a time, in posting order),
+    // then, only when the summary cannot decide a rule, from the full view
+    // (CandidateFailures); Evaluate runs only for candidates whose score
+    // bound (first a quick one, then the full one) can enter the top k.
     const ScanPlan plan = evaluator.PlanScan(vacancy, world, terms, st.hot);
     const std::vector<uint32_t>& slots = list->slots;
     const CandidateScreen* screens = list->screens.data();
     const CandidateSummary* sums = list->sums.data();
-    for (size_t i = 0; i < slots.size(); ++i) {
-      if (++visited >= next_deadline_check) {
+    for (size_t base = 0; base < slots.size(); base += kBlock) {
+      const size_t len = std::min(kBlock, slots.size() - base);
+      visited += len;
+      if (visited >= next_deadline_check) {
         next_deadline_check = visited + kDeadlineCheckEvery;
         if (absl::Now() > query.deadline) {
           return absl::DeadlineExceededError("shortlist deadline passed during the scan");
         }
       }
-      const CandidateSummary& sum = sums[i];
-      const uint32_t s = slots[i];
-      bool undecided = false;
-      const uint32_t failures = Evaluator::SummaryFailures(
-          screens[i], sum, plan, [&st, s] { return st.IdOf(s); }, ~allowed, undecided);
-      if ((failures & ~allowed) != 0) continue;
-      if (query.isco.digits != 0) {
-        bool any = false;
-        if (sum.occ_count <= 2) {
-          for (int o = 0; o < sum.occ_count && !any; ++o) {
-            any = IscoHasPrefix(Isco{sum.occ_code[o], sum.occ_digits[o]}, query.isco);
-          }
-        } else {
-          for (const OccupationEntry& o : st.occupations.Get(s)) {
-            if (IscoHasPrefix(o.isco, query.isco)) {
-              any = true;
-              break;
+      const uint32_t* block_slots = slots.data() + base;
+      // The k-th best score so far: thresholds only rise, so a quick bound
+      // below it stays below for the whole block.
+      const int64_t threshold = heap.size() == k ? heap.front().score : INT64_MIN;
+      const size_t n_passed = Evaluator::ScreenBlock(
+          screens + base, sums + base, len, plan,
+          [&st, block_slots](size_t i) { return st.IdOf(block_slots[i]); }, ~allowed,
+          threshold, passed.data());
+      constexpr uint32_t kFlags =
+          Evaluator::kScreenUndecided | Evaluator::kScreenBelowThreshold;
+      for (size_t j = 0; j < n_passed; ++j) {
+        const size_t i = base + (passed[j] & ~kFlags);
+        const bool undecided = (passed[j] & Evaluator::kScreenUndecided) != 0;
+        const bool below = (passed[j] & Evaluator::kScreenBelowThreshold) != 0;
+        const CandidateSummary& sum = sums[i];
+        const uint32_t s = slots[i];
+        if (query.isco.digits != 0) {
+          bool any = false;
+          if (sum.occ_count <= 2) {
+            for (int o = 0; o < sum.occ_count && !any; ++o) {
+              any = IscoHasPrefix(Isco{sum.occ_code[o], sum.occ_digits[o]}, query.isco);
+            }
+          } else {
+            for (const OccupationEntry& o : st.occupations.Get(s)) {
+              if (IscoHasPrefix(o.isco, query.isco)) {
+                any = true;
+                break;
+              }
             }
           }
+          if (!any) continue;
         }
-        if (!any) continue;
-      }
-      if (undecided &&
-          (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
-        continue;
-      }
-      ++result.eligible_count;
-
-      if (heap.size() == k) {
-        // Skip Evaluate when even the best case cannot enter the top k.
-        const int64_t bound = Evaluator::ScoreBoundMicros(screens[i], sum, plan);
-        const Ranked& worst = heap.front();
-        if (bound < worst.score) continue;
-        if (bound == worst.score &&
-            !RanksBefore(bound, st.registered[s], st.IdOf(s), worst.score, worst.registered,
-                         worst.id)) {
+        if (undecided &&
+            (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
           continue;
         }
-      }
+        ++result.eligible_count;
 
-      CandidateView view = st.View(s);
-      Verdict verdict = evaluator.Evaluate(view, vacancy, world);
-      if ((verdict.failures & ~allowed) != 0) {
-        // Cannot happen (the same rules decided above); kept as a guard.
-        --result.eligible_count;
-        continue;
-      }
-      Ranked r{verdict.score_micros, view.registered_micros, view.id, s, verdict};
-      if (heap.size() < k) {
-        heap.push_back(r);
-        std::push_heap(heap.begin(), heap.end(), Better);
-      } else if (Better(r, heap.front())) {
-        std::pop_heap(heap.begin(), heap.end(), Better);
-        heap.back() = r;
-        std::push_heap(heap.begin(), heap.end(), Better);
+        if (heap.size() == k) {
+          // Skip Evaluate when even the best case cannot enter the top k.
+          const Ranked& worst = heap.front();
+          if (below || Evaluator::QuickScoreBoundMicros(sum, plan) < worst.score) continue;
+          const int64_t bound = Evaluator::ScoreBoundMicros(screens[i], sum, plan);
+          if (bound < worst.score) continue;
+          if (bound == worst.score &&
+              !RanksBefore(bound, st.registered[s], st.IdOf(s), worst.score, worst.registered,
+                           worst.id)) {
+            continue;
+          }
+        }
+
+        CandidateView view = st.View(s);
+        Verdict verdict = evaluator.Evaluate(view, vacancy, world);
+        if ((verdict.failures & ~allowed) != 0) {
+          // Cannot happen (the same rules decided above); kept as a guard.
+          --result.eligible_count;
+          continue;
+        }
+        Ranked r{verdict.score_micros, view.registered_micros, view.id, s, verdict};
+        if (heap.size() < k) {
+          heap.push_back(r);
+          std::push_heap(heap.begin(), heap.end(), Better);
+        } else if (Better(r, heap.front())) {
+          std::pop_heap(heap.begin(), heap.end(), Better);
+          heap.back() = r;
+          std::push_heap(heap.begin(), heap.end(), Better);
+        }
       }
     }
   }

@@ -25,12 +25,16 @@
 // thresholds, exact levels of the 16 first-seen "hot" skills: 24 bytes) and
 // CandidateSummary (agency, flags such as consent and not-returned, the first
 // two occupations, first three languages, preference facts: 32 bytes), both
-// made by SummarizeCandidate. The index holds no rule of its own: per
-// candidate it calls Evaluator::SummaryFailures, which decides the rules from
-// the summary or says which need the lists (then Evaluator::CandidateFailures,
+// made by SummarizeCandidate. The index holds no rule of its own: per block
+// of 1024 candidates it calls Evaluator::ScreenBlock (a branch-free first
+// pass over the screens for availability and the first must-have skill, then
+// SummaryFailures' rules on the survivors), which decides the rules from the
+// summary or says which need the lists (then Evaluator::CandidateFailures,
 // the code Evaluate runs, decides), counts those passing as eligible (exact),
-// and calls Evaluate only when Evaluator::ScoreBoundMicros (an upper bound of
-// the score computed with Evaluate's arithmetic) can still enter the top k.
+// and calls Evaluate only when Evaluator::QuickScoreBoundMicros (table-driven,
+// computed in the screen against the k-th best score at the block's start)
+// and then Evaluator::ScoreBoundMicros (an upper bound of the score computed
+// with Evaluate's arithmetic) can still enter the top k.
 // The verdicts returned are always Evaluate's (the brute-force test in
 // tests/matcher/candidate_index_test.cc checks counts and rankings).
 

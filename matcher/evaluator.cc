@@ -1,5 +1,8 @@
 #include "matcher/evaluator.h"
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -157,8 +160,8 @@ uint8_t LanguageLevel(absl::Span<const LanguageEntry> languages, uint32_t langua
 }
 
 // NOT_AVAILABLE_IN_WINDOW: no window, or one not covering the start date.
-bool AvailabilityFails(Day from, Day until, Day start) {
-  return from == kNoDay || until == kNoDay || start < from || start > until;
+inline bool AvailabilityFails(Day from, Day until, Day start) {
+  return (from == kNoDay) | (until == kNoDay) | (start < from) | (start > until);
 }
 
 // The language margin term of one requirement (DOMAIN.md section 6).
@@ -891,6 +894,15 @@ void SummarizeCandidate(const CandidateView& c, const HotSkills& hot, CandidateS
   s.flags = f;
 }
 
+namespace {
+
+constexpr uint32_t kPow10[5] = {1, 10, 100, 1000, 10000};
+constexpr uint32_t kIscoTableOffset[5] = {0, 0, 10, 110, 1110};
+constexpr size_t kIscoTableSize = 11110;
+static_assert(kCefrC2 <= 15, "language levels above 15 share level 15's term");
+
+}  // namespace
+
 ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
                              const CompiledVacancy::OriginTerms* terms,
                              const HotSkills& hot) const {
@@ -919,15 +931,80 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
     k.must_have = req.must_have;
     k.weight = req.weight;
     for (int t = 1; t <= 4; ++t) k.bits[t] = SkillLevelBit(req.skill, t);
+    for (int t = 1; t <= std::min<int>(k.min_level, 4); ++t) k.level_mask |= k.bits[t];
     for (const auto& [sibling, rank] : req.siblings) k.sibling_bits |= SkillLevelBit(sibling, 1);
+    for (int level = 0; level < 16; ++level) {
+      // As ScoreBoundMicros' credit for a held level.
+      double credit = 0;
+      if (level >= k.min_level) {
+        credit = 1.0;
+      } else if (level > 0) {
+        credit = static_cast<double>(level) / k.min_level;
+      }
+      k.credit[level] = credit;
+    }
     p.skills.push_back(k);
     if (k.must_have) p.must_skills.push_back(k);
   }
   for (const CompiledVacancy::LanguageRequirement& l : v.languages) {
-    p.languages.push_back(ScanPlan::Language{l.language, l.min_level});
+    ScanPlan::Language lang{l.language, l.min_level, {}};
+    for (int level = 0; level < 16; ++level) {
+      lang.term[level] = LanguageTerm(static_cast<uint8_t>(level), l.min_level);
+    }
+    p.languages.push_back(lang);
+  }
+  // IscoCommonDigits against the vacancy's code for every code of 1..4
+  // digits: the codes of d digits sharing the first c digits of the
+  // vacancy's form one range.
+  p.occ_common.assign(kIscoTableSize, 0);
+  const int vd = v.isco.digits;
+  if (vd >= 1 && vd <= 4 && v.isco.code < kPow10[vd]) {
+    for (int d = 1; d <= 4; ++d) {
+      for (int c = 1; c <= std::min(d, vd); ++c) {
+        const uint32_t prefix = v.isco.code / kPow10[vd - c];
+        const uint32_t lo = prefix * kPow10[d - c], hi = (prefix + 1) * kPow10[d - c];
+        for (uint32_t code = lo; code < hi && code < kPow10[d]; ++code) {
+          p.occ_common[kIscoTableOffset[d] + code] = static_cast<uint8_t>(c);
+        }
+      }
+    }
+  } else {
+    for (int d = 1; d <= 4; ++d) {
+      for (uint32_t code = 0; code < kPow10[d]; ++code) {
+        p.occ_common[kIscoTableOffset[d] + code] =
+            static_cast<uint8_t>(IscoCommonDigits(Isco{static_cast<uint16_t>(code),
+                                                       static_cast<uint8_t>(d)}, v.isco));
+      }
+    }
   }
   p.needs_credentials = !v.required_credentials.empty();
   p.needs_licence = v.required_licence.has_value();
+  // The quick bound's terms: the same component values ScoreBoundMicros
+  // computes, weighted; skill coverage and language margin lie in 0..1.
+  const Weights& wt = p.weights;
+  p.scheme_bit = v.scheme < 8 ? static_cast<uint8_t>(1u << v.scheme) : 0;
+  p.quick_ok = true;
+  for (double x : wt) p.quick_ok = p.quick_ok && std::isfinite(x);
+  p.quick_const = std::max(wt[0], 0.0) + (p.languages.empty() ? 0.0 : std::max(wt[3], 0.0));
+  for (int c = 0; c <= 4; ++c) p.quick_occupation[c] = (c / 4.0) * wt[1];
+  for (int i = 0; i < 256; ++i) {
+    p.quick_experience[i] = ExperienceRaw(i, v.min_experience_years) * wt[2];
+    p.quick_education[i] = EducationRaw(static_cast<uint8_t>(i), v.min_education) * wt[4];
+    const double credential = (i & CandidateSummary::kVerifiedCredential) != 0 ? 1.0 : 0.0;
+    double reentry = 0;
+    if (p.terms != nullptr && p.terms->reentry_bonus) {
+      reentry = (i & CandidateSummary::kReturnedOnTime) != 0 ? 1.0
+                : (i & CandidateSummary::kReturnedLate) != 0 ? 0.5
+                                                              : 0.0;
+    }
+    p.quick_flags[i] = credential * wt[5] + reentry * wt[6];
+  }
+  for (int lists = 0; lists <= 3; ++lists) {
+    for (int satisfied = 0; satisfied <= lists; ++satisfied) {
+      p.quick_preference[lists * 4 + satisfied] =
+          (lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists) * wt[7];
+    }
+  }
   return p;
 }
 
@@ -958,10 +1035,13 @@ inline uint8_t InlineLanguageLevel(const CandidateSummary& s, uint32_t language)
 
 }  // namespace
 
-uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSummary& s,
-                                    const ScanPlan& p,
-                                    absl::FunctionRef<absl::string_view()> id,
-                                    uint32_t stop_on, bool& undecided) {
+namespace {
+
+// The body of Evaluator::SummaryFailures, inlined into ScreenBlock.
+template <typename IdFn>
+inline uint32_t SummaryFailuresImpl(const CandidateScreen& w, const CandidateSummary& s,
+                                    const ScanPlan& p, const IdFn& id, uint32_t stop_on,
+                                    bool& undecided) {
   // Cheapest and most selective first; each check may end the call.
   uint32_t f = p.origin_failures;
   undecided = false;
@@ -1019,8 +1099,139 @@ uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSum
   return f;
 }
 
-int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
-                                    const ScanPlan& p) {
+
+// IscoCommonDigits(Isco{code, digits}, vacancy isco) from the plan's table.
+inline int OccupationCommon(const ScanPlan& p, uint16_t code, uint8_t digits) {
+  if (digits == 0) return 0;  // as IscoCommonDigits
+  if (ABSL_PREDICT_TRUE(digits <= 4 && code < kPow10[digits])) {
+    return p.occ_common[kIscoTableOffset[digits] + code];
+  }
+  return IscoCommonDigits(Isco{code, digits}, p.vacancy->isco);
+}
+
+}  // namespace
+
+namespace {
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundImpl(const CandidateSummary& s,
+                                                           const ScanPlan& p) {
+  if (!p.quick_ok) return INT64_MAX;
+  // The components as ScoreBoundImpl computes them, without branches: the
+  // best of the first two occupations is the largest (common digits, years).
+  int key = 0;  // common * 256 + years
+  if (s.occ_count > 2) {
+    key = 4 * 256 + s.occ_max_years;
+  } else {
+    for (int i = 0; i < 2; ++i) {
+      const int c = OccupationCommon(p, s.occ_code[i], s.occ_digits[i]);
+      const int k = i < s.occ_count ? c * 256 + s.occ_years[i] : 0;
+      key = std::max(key, k);
+    }
+  }
+  const int common = key >> 8;
+  const int years = common > 0 ? (key & 0xFF) : 0;
+  const CompiledVacancy& v = *p.vacancy;
+  const int has_dest = s.pref_destination_count > 0;
+  const int dest_ok = s.pref_destination_count > 1 || s.pref_destination == v.destination;
+  const int has_scheme = s.preferred_schemes != 0;
+  const int scheme_ok = (p.scheme_bit & s.preferred_schemes) != 0;
+  const int has_isco = s.pref_isco_count > 0;
+  const int lists = has_dest + has_scheme + has_isco;
+  const int satisfied = (has_dest & dest_ok) + (has_scheme & scheme_ok) + has_isco;
+  const double score = p.quick_const + p.quick_occupation[common] + p.quick_experience[years] +
+                       p.quick_education[s.education] + p.quick_flags[s.flags] +
+                       p.quick_preference[lists * 4 + satisfied];
+  // Summed in another order than ScoreBoundImpl: the margin of 2 micros
+  // (plus a relative 1e-12) covers the truncation and the rounding
+  // differences (a few ulps).
+  const double micros = score * 1e6;
+  if (!(micros < 1e18 && micros > -1e18)) return INT64_MAX;
+  return static_cast<int64_t>(micros + std::abs(micros) * 1e-12) + 2;
+}
+
+}  // namespace
+
+int64_t Evaluator::QuickScoreBoundMicros(const CandidateSummary& s, const ScanPlan& p) {
+  return QuickBoundImpl(s, p);
+}
+
+uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSummary& s,
+                                    const ScanPlan& p,
+                                    absl::FunctionRef<absl::string_view()> id,
+                                    uint32_t stop_on, bool& undecided) {
+  return SummaryFailuresImpl(w, s, p, id, stop_on, undecided);
+}
+
+size_t Evaluator::ScreenBlock(const CandidateScreen* screens, const CandidateSummary* sums,
+                              size_t n, const ScanPlan& p,
+                              absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
+                              int64_t threshold, uint32_t* out) {
+  if ((p.origin_failures & stop_on) != 0) return 0;
+  // First pass, without branches: the positions whose availability window
+  // covers the start (all of them when that rule does not stop), written
+  // to `out` and compacted there by the second pass.
+  size_t candidates = 0;
+  if ((Bit(Reason::kNotAvailableInWindow) & stop_on) != 0) {
+    const Day start = p.start;
+    // With it, the first must-have skill (its level below the minimum sets
+    // MISSING_REQUIRED_SKILL, as in SummaryFailuresImpl).
+    const ScanPlan::Skill* must =
+        (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0 && !p.must_skills.empty()
+            ? &p.must_skills[0]
+            : nullptr;
+    if (must != nullptr && must->hot >= 0) {
+      const int shift = 4 * must->hot;
+      const uint64_t min_level = must->min_level;
+      for (size_t i = 0; i < n; ++i) {
+        const CandidateScreen& w = screens[i];
+        out[candidates] = static_cast<uint32_t>(i);
+        candidates += !AvailabilityFails(w.available_from, w.available_until, start) &
+                      (((w.hot_levels >> shift) & 0xF) >= min_level);
+      }
+    } else if (must != nullptr) {
+      // LevelBound's level is below min_level exactly when one of the bits
+      // of thresholds 1..min_level is clear (always when min_level > 4).
+      const uint64_t mask = must->min_level > 4 ? ~uint64_t{0} : must->level_mask;
+      const bool never = must->min_level > 4;
+      for (size_t i = 0; i < n; ++i) {
+        const CandidateScreen& w = screens[i];
+        out[candidates] = static_cast<uint32_t>(i);
+        candidates += !AvailabilityFails(w.available_from, w.available_until, start) &
+                      ((w.skill_sig & mask) == mask) & !never;
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const Day from = screens[i].available_from, until = screens[i].available_until;
+        out[candidates] = static_cast<uint32_t>(i);
+        candidates += !AvailabilityFails(from, until, start);
+      }
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
+    candidates = n;
+  }
+  size_t m = 0;
+  for (size_t j = 0; j < candidates; ++j) {
+    const size_t i = out[j];
+    bool undecided = false;
+    const uint32_t f = SummaryFailuresImpl(
+        screens[i], sums[i], p, [&id, i] { return id(i); }, stop_on, undecided);
+    if ((f & stop_on) != 0) continue;
+    uint32_t entry = static_cast<uint32_t>(i) | (undecided ? kScreenUndecided : 0);
+    if (threshold != INT64_MIN && QuickBoundImpl(sums[i], p) < threshold) {
+      entry |= kScreenBelowThreshold;
+    }
+    out[m++] = entry;
+  }
+  return m;
+}
+
+namespace {
+
+// The body of ScoreBoundMicros (skill credits, language terms and ISCO
+// common digits from the plan's tables: the same values as computed directly).
+inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& s,
+                              const ScanPlan& p) {
   const CompiledVacancy& v = *p.vacancy;
   std::array<double, kComponentCount> raw{};
   // Skill coverage: each credit at its best case, summed as SkillCoverage does.
@@ -1031,12 +1242,7 @@ int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSum
     for (const ScanPlan::Skill& k : p.skills) {
       bool exact;
       const int level = LevelBound(w, k, exact);
-      double credit = 0;
-      if (level >= k.min_level) {
-        credit = 1.0;
-      } else if (level > 0) {
-        credit = static_cast<double>(level) / k.min_level;
-      }
+      double credit = k.credit[level];
       // Sibling credit (at most half) applies when the skill may be unheld.
       if ((level == 0 || !exact) && (w.skill_sig & k.sibling_bits) != 0) {
         credit = std::max(credit, 0.5);
@@ -1055,7 +1261,7 @@ int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSum
   } else {
     int best = -1;
     for (int i = 0; i < s.occ_count; ++i) {
-      const int c = IscoCommonDigits(Isco{s.occ_code[i], s.occ_digits[i]}, v.isco);
+      const int c = OccupationCommon(p, s.occ_code[i], s.occ_digits[i]);
       if (best < 0 || c > common || (c == common && s.occ_years[i] > s.occ_years[best])) {
         best = i;
         common = c;
@@ -1070,7 +1276,8 @@ int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSum
     double margin_sum = 0;
     const bool all = (s.flags & CandidateSummary::kLanguagesInline) != 0;
     for (const ScanPlan::Language& l : p.languages) {
-      margin_sum += all ? LanguageTerm(InlineLanguageLevel(s, l.language), l.min_level) : 1.0;
+      margin_sum +=
+          all ? l.term[std::min<uint8_t>(InlineLanguageLevel(s, l.language), 15)] : 1.0;
     }
     raw[3] = margin_sum / p.languages.size();
   }
@@ -1099,6 +1306,13 @@ int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSum
   double score = 0;
   for (int i = 0; i < kComponentCount; ++i) score += raw[i] * p.weights[i];
   return std::llround(score * 1e6);
+}
+
+}  // namespace
+
+int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
+                                    const ScanPlan& p) {
+  return ScoreBoundImpl(w, s, p);
 }
 
 }  // namespace corridor::matcher

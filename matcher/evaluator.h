@@ -1,6 +1,8 @@
 #ifndef CORRIDOR_MATCHER_EVALUATOR_H_
 #define CORRIDOR_MATCHER_EVALUATOR_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -77,14 +79,32 @@ struct ScanPlan {
     double weight = 1;
     std::array<uint64_t, 5> bits{};  // bits[t]: SkillLevelBit(skill, t), t = 1..4
     uint64_t sibling_bits = 0;   // SkillLevelBit(sibling, 1) of every sibling
+    uint64_t level_mask = 0;     // bits[1..min(min_level, 4)]
+    std::array<double, 16> credit{};  // credit[level] before sibling credit
   };
   std::vector<Skill> skills;     // in CompiledVacancy::skills order
   std::vector<Skill> must_skills;  // the must-have ones
   struct Language {
     uint32_t language = 0;
     uint8_t min_level = 0;
+    std::array<double, 16> term{};  // LanguageTerm(min(level, 15), min_level)
   };
   std::vector<Language> languages;  // in CompiledVacancy::languages order
+  // IscoCommonDigits(Isco{code, d}, vacancy isco) at kIscoTableOffset[d] + code
+  // for d in 1..4 and code < 10^d.
+  std::vector<uint8_t> occ_common;
+  // QuickScoreBoundMicros' weighted terms: skill coverage and language
+  // margin at their best (quick_const), the others by the summary fact they
+  // depend on. quick_ok is false when the weights are not finite.
+  bool quick_ok = false;
+  uint8_t scheme_bit = 0;  // 1 << vacancy scheme, 0 when above 7
+  double quick_const = 0;
+  std::array<double, 5> quick_occupation{};   // by common ISCO digits
+  std::array<double, 256> quick_experience{};  // by years of the best occupation
+  std::array<double, 256> quick_education{};   // by education
+  std::array<double, 256> quick_flags{};       // credential and re-entry terms, by flags
+  std::array<double, 16> quick_preference{};   // by lists * 4 + satisfied
+
   bool needs_credentials = false;
   bool needs_licence = false;
   Weights weights{};
@@ -133,6 +153,24 @@ class Evaluator {
   // with the same arithmetic on best-case components, so it is never below it.
   static int64_t ScoreBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
                                   const ScanPlan& plan);
+  // A cheaper upper bound of ScoreBoundMicros (never below it): skill
+  // coverage and language margin at their best, the other components from
+  // ScanPlan's per-vacancy tables, plus a margin of 2 micros for the
+  // different order of summation. INT64_MAX when the weights are not finite.
+  static int64_t QuickScoreBoundMicros(const CandidateSummary& summary, const ScanPlan& plan);
+  // SummaryFailures over a block of n candidates of one posting list: writes
+  // to `out` the positions i (0..n-1) whose failures have no bit of
+  // `stop_on`, with kScreenUndecided set when the summary left a rule
+  // undecided, and with kScreenBelowThreshold set when threshold is not
+  // INT64_MIN and QuickScoreBoundMicros is below it; returns how many.
+  // `id(i)` is called only when the world has placed candidates. `out` needs
+  // room for n entries (it is also the scratch of a first pass).
+  static constexpr uint32_t kScreenUndecided = 1u << 31;
+  static constexpr uint32_t kScreenBelowThreshold = 1u << 30;
+  static size_t ScreenBlock(const CandidateScreen* screens, const CandidateSummary* summaries,
+                            size_t n, const ScanPlan& plan,
+                            absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
+                            int64_t threshold, uint32_t* out);
 
  private:
   const Taxonomy& taxonomy_;

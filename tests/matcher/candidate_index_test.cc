@@ -385,7 +385,7 @@ TEST_F(CandidateIndexTest, MatchesBruteForceAfterInsertsUpdatesDeletesAndRebuild
   int nonempty = 0;
   for (int n = 0; n < 12; ++n) {
     CompiledVacancy vacancy = Compile(RandomVacancy(rng, n));
-    for (int k : {10, 50}) {
+    for (int k : {1, 3, 10, 50}) {
       for (bool quota : {false, true}) {
         CandidateIndex::Query q;
         q.vacancy = &vacancy;
@@ -408,6 +408,37 @@ TEST_F(CandidateIndexTest, MatchesBruteForceAfterInsertsUpdatesDeletesAndRebuild
   }
   // Most random vacancies have someone eligible; otherwise the test proves little.
   EXPECT_GE(nonempty, 24);
+}
+
+// The index skips Evaluate when QuickScoreBoundMicros, then ScoreBoundMicros,
+// is below the k-th best score: both must bound every eligible candidate's
+// score, the quick one from above the full one.
+TEST_F(CandidateIndexTest, QuickBoundIsAtLeastScoreBoundIsAtLeastScore) {
+  std::mt19937 rng(20260124);
+  for (int i = 0; i < 1500; ++i) StoreCandidate(rng, i);
+  const std::vector<v1::Candidate> all = AllStored();
+  int checked = 0;
+  for (int n = 0; n < 12; ++n) {
+    CompiledVacancy vacancy = Compile(RandomVacancy(rng, n));
+    HotSkills hot;
+    for (const v1::Candidate& c : all) {
+      OwnedCandidate owned(c, interner_);
+      const CandidateView& v = owned.view();
+      const CompiledVacancy::OriginTerms* terms = vacancy.FindOrigin(v.nationality);
+      if (terms == nullptr) continue;
+      const Verdict verdict = evaluator_->Evaluate(v, vacancy, world_);
+      if ((verdict.failures & ~kQuotaBit) != 0) continue;
+      const ScanPlan plan = evaluator_->PlanScan(vacancy, world_, terms, hot);
+      CandidateScreen screen;
+      CandidateSummary summary;
+      SummarizeCandidate(v, hot, screen, summary);
+      const int64_t bound = Evaluator::ScoreBoundMicros(screen, summary, plan);
+      EXPECT_GE(bound, verdict.score_micros) << v.id;
+      EXPECT_GE(Evaluator::QuickScoreBoundMicros(summary, plan), bound) << v.id;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 100);
 }
 
 TEST_F(CandidateIndexTest, ViewsEqualOwnedCandidatesAfterManyReplacements) {
