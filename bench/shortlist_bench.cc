@@ -1,8 +1,18 @@
 // Shortlists over the in-memory CandidateIndex: top-50 candidates for one
 // vacancy over 1,000,000 synthetic candidates, in process.
 //
-//   build-m2/bench/shortlist_bench
-//   build-m2/bench/shortlist_bench --candidates=200000   (smaller, faster)
+//   build-lead/bench/shortlist_bench
+//   build-lead/bench/shortlist_bench --candidates=200000   (smaller, faster)
+//   build-lead/bench/shortlist_bench --hot=first-seen      (hot skills as first seen)
+//
+// Skills are ESCO skill groups (level 3, from CORRIDOR_SHARED_DIR/data/esco
+// when present, else the built-in taxonomy's skills), as the demo data use
+// them: each ISCO unit group has its own list of 15 typical skills (lists of
+// neighbouring groups overlap by 5), a candidate draws most skills from the
+// list of their first occupation with Zipf-skewed frequencies, and a
+// vacancy's required skills come from its occupation's list. After loading,
+// the index chooses its hot skills by frequency (CandidateIndex::
+// ChooseHotSkills, as Rebuild does) unless --hot=first-seen.
 //
 // Reports, per representative vacancy, the p50 and p99 of TopK (counters
 // p50_ms, p99_ms; the benchmark's own time is the mean), the number visited
@@ -20,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
@@ -37,6 +49,11 @@ namespace corridor::matcher {
 namespace {
 
 int64_t g_candidates = 1000000;
+bool g_first_seen_hot = false;
+
+#ifndef CORRIDOR_SHARED_DIR
+#define CORRIDOR_SHARED_DIR "../shared"
+#endif
 
 v1::Date D(int y, int m, int d) {
   v1::Date out;
@@ -96,7 +113,11 @@ struct Fixture {
   std::unique_ptr<Evaluator> evaluator;
   std::unique_ptr<CandidateIndex> index;
   MatchWorld world;
-  std::vector<std::string> skills;
+  // Typical skills of each kIsco entry, most frequent first.
+  std::vector<std::vector<std::string>> occ_skills;
+  std::vector<std::string> skills;  // every skill any list holds
+  bool esco = false;
+  double choose_hot_seconds = 0;
   double load_seconds = 0;      // Upserts only
   double generate_seconds = 0;  // building the protos
 };
@@ -157,7 +178,18 @@ MatchWorld BuildWorld(Interner& interner) {
   return BuildMatchWorld(agreements, cells, agencies, {}, interner, ToDay(2027, 1, 10));
 }
 
-v1::Candidate MakeCandidate(std::mt19937_64& rng, int64_t n, const std::vector<std::string>& skills,
+constexpr int kIscoCount = static_cast<int>(sizeof(kIsco) / sizeof(kIsco[0]));
+constexpr int kSkillsPerOccupation = 15;
+constexpr int kSkillStride = 10;  // neighbouring lists share 5 skills
+
+int IscoIndex(const std::string& code) {
+  for (int i = 0; i < kIscoCount; ++i) {
+    if (code == kIsco[i]) return i;
+  }
+  return 0;
+}
+
+v1::Candidate MakeCandidate(std::mt19937_64& rng, int64_t n, const Fixture& fx,
                             const Zipf& isco_zipf, const Zipf& skill_zipf,
                             const std::vector<double>& origin_cdf) {
   auto uniform = [&rng](int m) { return static_cast<int>(rng() % static_cast<uint64_t>(m)); };
@@ -177,9 +209,13 @@ v1::Candidate MakeCandidate(std::mt19937_64& rng, int64_t n, const std::vector<s
     o->set_experience_years(uniform(15));
   }
   int nskills = 2 + uniform(9);
+  const std::vector<std::string>& mine =
+      fx.occ_skills[IscoIndex(c.occupations(0).isco_code())];
   for (int i = 0; i < nskills; ++i) {
     v1::CandidateSkill* s = c.add_skills();
-    s->set_skill_id(skills[skill_zipf(rng)]);
+    // Mostly the typical skills of the first occupation, some from anywhere.
+    s->set_skill_id(uniform(5) != 0 ? mine[skill_zipf(rng)]
+                                    : fx.skills[uniform(static_cast<int>(fx.skills.size()))]);
     s->set_level(1 + uniform(4));
     s->set_evidence(static_cast<v1::Evidence>(1 + uniform(3)));
   }
@@ -224,14 +260,33 @@ v1::Candidate MakeCandidate(std::mt19937_64& rng, int64_t n, const std::vector<s
 Fixture& GetFixture() {
   static Fixture* f = [] {
     auto* fx = new Fixture();
-    fx->taxonomy = Taxonomy::BuiltIn();
+    absl::StatusOr<std::unique_ptr<Taxonomy>> esco =
+        Taxonomy::LoadEsco(std::string(CORRIDOR_SHARED_DIR) + "/data/esco");
+    fx->esco = esco.ok();
+    fx->taxonomy = esco.ok() ? std::move(*esco) : Taxonomy::BuiltIn();
     fx->evaluator = std::make_unique<Evaluator>(*fx->taxonomy, fx->interner);
     fx->index = std::make_unique<CandidateIndex>(fx->interner);
     fx->world = BuildWorld(fx->interner);
-    for (const Skill& s : fx->taxonomy->skills()) fx->skills.push_back(s.id);
+    // The pool: ESCO level-3 skill groups ("S1.0.1": two dots, a parent with
+    // siblings) when loaded, else every built-in skill; shuffled, then cut
+    // into overlapping per-occupation lists (wrapping around a small pool).
+    std::vector<std::string> pool;
+    for (const Skill& s : fx->taxonomy->skills()) {
+      if (!fx->esco || std::count(s.id.begin(), s.id.end(), '.') == 2) pool.push_back(s.id);
+    }
     std::mt19937_64 rng(42);
-    Zipf isco_zipf(static_cast<int>(sizeof(kIsco) / sizeof(kIsco[0])), 1.0);
-    Zipf skill_zipf(static_cast<int>(fx->skills.size()), 0.9);
+    std::shuffle(pool.begin(), pool.end(), rng);
+    fx->occ_skills.resize(kIscoCount);
+    absl::flat_hash_set<std::string> all;
+    for (int o = 0; o < kIscoCount; ++o) {
+      for (int r = 0; r < kSkillsPerOccupation; ++r) {
+        const std::string& id = pool[(o * kSkillStride + r) % pool.size()];
+        fx->occ_skills[o].push_back(id);
+        if (all.insert(id).second) fx->skills.push_back(id);
+      }
+    }
+    Zipf isco_zipf(kIscoCount, 1.0);
+    Zipf skill_zipf(kSkillsPerOccupation, 1.0);
     std::vector<double> origin_cdf;
     double sum = 0;
     for (const Origin& o : kOrigins) origin_cdf.push_back(sum += o.share);
@@ -243,13 +298,19 @@ Fixture& GetFixture() {
       auto t0 = std::chrono::steady_clock::now();
       batch.clear();
       for (int64_t i = n; i < std::min(g_candidates, n + kBatch); ++i) {
-        batch.push_back(MakeCandidate(rng, i, fx->skills, isco_zipf, skill_zipf, origin_cdf));
+        batch.push_back(MakeCandidate(rng, i, *fx, isco_zipf, skill_zipf, origin_cdf));
       }
       auto t1 = std::chrono::steady_clock::now();
       for (const v1::Candidate& c : batch) fx->index->Upsert(c);
       auto t2 = std::chrono::steady_clock::now();
       fx->generate_seconds += std::chrono::duration<double>(t1 - t0).count();
       fx->load_seconds += std::chrono::duration<double>(t2 - t1).count();
+    }
+    if (!g_first_seen_hot) {
+      auto t0 = std::chrono::steady_clock::now();
+      fx->index->ChooseHotSkills();
+      fx->choose_hot_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     return fx;
   }();
@@ -266,8 +327,10 @@ v1::RequiredSkill* AddSkill(v1::Vacancy& v, const std::string& id, int level, in
   return s;
 }
 
-// Representative vacancies, one per corridor shape.
-v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
+// Representative vacancies, one per corridor shape. S(isco, r): the r-th most
+// frequent typical skill of that unit group.
+v1::Vacancy MakeVacancy(int which, const Fixture& fx) {
+  auto S = [&fx](const char* isco, int r) { return fx.occ_skills[IscoIndex(isco)][r]; };
   v1::Vacancy v;
   v.set_name(absl::StrCat("vacancies/bench-", which));
   v.set_positions(100);
@@ -284,9 +347,9 @@ v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
       v.set_isco_code("9211");
       v.set_scheme(v1::SCHEME_SEASONAL);
       *v.mutable_window() = R(2027, 3, 1, 2027, 6, 15);
-      AddSkill(v, skills[0], 2, 60, true);
-      AddSkill(v, skills[3], 1, 20, false);
-      AddSkill(v, skills[7], 1, 20, false);
+      AddSkill(v, S("9211", 0), 2, 60, true);
+      AddSkill(v, S("9211", 3), 1, 20, false);
+      AddSkill(v, S("9211", 7), 1, 20, false);
       v.set_min_experience_years(1);
       break;
     case 1:  // Italy, crop farm workers from West Africa; no must-have skill.
@@ -294,9 +357,9 @@ v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
       v.set_isco_code("6111");
       v.set_scheme(v1::SCHEME_SEASONAL);
       *v.mutable_window() = R(2027, 4, 15, 2027, 9, 30);
-      AddSkill(v, skills[1], 2, 50, false);
-      AddSkill(v, skills[2], 1, 30, false);
-      AddSkill(v, skills[5], 1, 20, false);
+      AddSkill(v, S("6111", 1), 2, 50, false);
+      AddSkill(v, S("6111", 2), 1, 30, false);
+      AddSkill(v, S("6111", 5), 1, 20, false);
       lang("en", v1::CEFR_LEVEL_A2);
       break;
     case 2:  // Netherlands, nurses from Poland; two must-haves, English B2.
@@ -304,9 +367,9 @@ v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
       v.set_isco_code("2221");
       v.set_scheme(v1::SCHEME_TEMPORARY);
       *v.mutable_window() = R(2027, 5, 1, 2028, 4, 30);
-      AddSkill(v, skills[4], 2, 50, true);
-      AddSkill(v, skills[9], 1, 30, true);
-      AddSkill(v, skills[12], 1, 20, false);
+      AddSkill(v, S("2221", 0), 2, 50, true);
+      AddSkill(v, S("2221", 1), 1, 30, true);
+      AddSkill(v, S("2221", 6), 1, 20, false);
       lang("en", v1::CEFR_LEVEL_B2);
       v.set_min_education(v1::ISCED_LEVEL_BACHELOR);
       break;
@@ -315,9 +378,27 @@ v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
       v.set_isco_code("6121");
       v.set_scheme(v1::SCHEME_SEASONAL);
       *v.mutable_window() = R(2027, 5, 1, 2027, 10, 31);
-      AddSkill(v, skills[2], 1, 40, false);
-      AddSkill(v, skills[6], 1, 30, false);
-      AddSkill(v, skills[0], 1, 30, false);
+      AddSkill(v, S("6121", 2), 1, 40, false);
+      AddSkill(v, S("6121", 6), 1, 30, false);
+      AddSkill(v, S("6121", 0), 1, 30, false);
+      break;
+    case 5:  // Spain, farm labourers (CO, EC, MA); one must-have skill.
+      v.set_destination("ES");
+      v.set_isco_code("9212");
+      v.set_scheme(v1::SCHEME_SEASONAL);
+      *v.mutable_window() = R(2027, 4, 1, 2027, 7, 31);
+      AddSkill(v, S("9212", 0), 1, 50, true);
+      AddSkill(v, S("9212", 2), 1, 30, false);
+      AddSkill(v, S("9212", 4), 1, 20, false);
+      break;
+    case 6:  // Italy, building workers from West Africa; two must-haves.
+      v.set_destination("IT");
+      v.set_isco_code("7112");
+      v.set_scheme(v1::SCHEME_TEMPORARY);
+      *v.mutable_window() = R(2027, 5, 1, 2027, 12, 15);
+      AddSkill(v, S("7112", 0), 1, 40, true);
+      AddSkill(v, S("7112", 1), 1, 30, true);
+      AddSkill(v, S("7112", 3), 1, 30, false);
       break;
     default:  // Spain, hospitality, Ecuador and Colombia named; Spanish B1.
       v.set_destination("ES");
@@ -326,8 +407,8 @@ v1::Vacancy MakeVacancy(int which, const std::vector<std::string>& skills) {
       *v.mutable_window() = R(2027, 6, 1, 2027, 12, 15);
       v.add_eligible_origins("EC");
       v.add_eligible_origins("CO");
-      AddSkill(v, skills[8], 2, 50, false);
-      AddSkill(v, skills[1], 1, 50, false);
+      AddSkill(v, S("5120", 8), 2, 50, false);
+      AddSkill(v, S("5120", 1), 1, 50, false);
       lang("es", v1::CEFR_LEVEL_B1);
       break;
   }
@@ -344,6 +425,9 @@ void BM_Load(benchmark::State& state) {
   state.counters["upsert_total_s"] = f.load_seconds;
   state.counters["upsert_per_s"] = n / f.load_seconds;
   state.counters["generate_total_s"] = f.generate_seconds;
+  state.counters["choose_hot_s"] = f.choose_hot_seconds;
+  state.counters["esco"] = f.esco ? 1 : 0;
+  state.counters["distinct_skills"] = static_cast<double>(f.skills.size());
   state.counters["bytes_per_candidate"] = static_cast<double>(f.index->MemoryBytes()) / n;
 }
 BENCHMARK(BM_Load)->Iterations(1)->Unit(benchmark::kMillisecond);
@@ -352,7 +436,7 @@ void BM_Top50(benchmark::State& state) {
   Fixture& f = GetFixture();
   const int which = static_cast<int>(state.range(0));
   CompiledVacancy vacancy =
-      f.evaluator->Compile(MakeVacancy(which, f.skills), nullptr, f.world);
+      f.evaluator->Compile(MakeVacancy(which, f), nullptr, f.world);
   CandidateIndex::Query q;
   q.vacancy = &vacancy;
   q.world = &f.world;
@@ -384,7 +468,7 @@ void BM_Top50(benchmark::State& state) {
   state.SetLabel(std::string(vacancy.id));
 }
 BENCHMARK(BM_Top50)
-    ->DenseRange(0, 4)
+    ->DenseRange(0, 6)
     ->UseManualTime()
     ->Iterations(300)
     ->Unit(benchmark::kMillisecond);
@@ -393,11 +477,14 @@ BENCHMARK(BM_Top50)
 }  // namespace corridor::matcher
 
 int main(int argc, char** argv) {
-  // --candidates=N (default 1,000,000), removed before Google Benchmark parses.
+  // --candidates=N (default 1,000,000) and --hot=first-seen, removed before
+  // Google Benchmark parses.
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--candidates=", 13) == 0) {
       corridor::matcher::g_candidates = std::atoll(argv[i] + 13);
+    } else if (std::strcmp(argv[i], "--hot=first-seen") == 0) {
+      corridor::matcher::g_first_seen_hot = true;
     } else {
       rest.push_back(argv[i]);
     }

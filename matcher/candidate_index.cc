@@ -217,6 +217,44 @@ struct CandidateIndex::State {
     }
   }
 
+  // Makes the (up to) kHotSkillSlots skills held by most live candidates the
+  // hot set (ties: lower interned id) and re-summarises every candidate, so
+  // every screen's hot levels are exact for the new set. Skills seen later
+  // are added by NoteSkills only while slots remain, as before.
+  void ChooseHotSkillsByFrequency() {
+    absl::flat_hash_map<uint32_t, uint32_t> freq;
+    for (uint32_t s = 0; s < slot_count(); ++s) {
+      if ((flags[s] & kLive) == 0) continue;
+      absl::Span<const SkillEntry> list = skills.Get(s);
+      for (size_t i = 0; i < list.size(); ++i) {
+        // Count a skill once per candidate (lists are sorted by skill id).
+        if (i > 0 && list[i - 1].skill == list[i].skill) continue;
+        ++freq[list[i].skill];
+      }
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> ranked(freq.begin(), freq.end());
+    const size_t n = std::min<size_t>(ranked.size(), kHotSkillSlots);
+    std::partial_sort(ranked.begin(), ranked.begin() + n, ranked.end(),
+                      [](const std::pair<uint32_t, uint32_t>& a,
+                         const std::pair<uint32_t, uint32_t>& b) {
+                        if (a.second != b.second) return a.second > b.second;
+                        return a.first < b.first;
+                      });
+    HotSkills chosen;
+    for (size_t i = 0; i < n; ++i) chosen.ids[chosen.size++] = ranked[i].first;
+    hot = chosen;
+    for (auto& [country, list] : postings) {
+      for (size_t pos = 0; pos < list.slots.size(); ++pos) {
+        const CandidateView v = View(list.slots[pos]);
+        CandidateScreen screen;
+        CandidateSummary summary;
+        SummarizeCandidate(v, hot, screen, summary);
+        list.screens[pos] = screen;
+        list.sums[pos] = summary;
+      }
+    }
+  }
+
   void SetId(uint32_t s, absl::string_view id) {
     id_garbage += id_len[s];
     id_off[s] = static_cast<uint32_t>(id_chars.size());
@@ -458,6 +496,7 @@ absl::Status CandidateIndex::Rebuild(storage::Stores& stores) {
     fresh->Put(owned.view(), Micros(candidate.update_time()));
   }
   if (status.ok()) status = storage::FromRocks(it->status(), "scanning candidates");
+  if (status.ok()) fresh->ChooseHotSkillsByFrequency();
 
   absl::MutexLock lock(&mu_);
   std::vector<State::Pending> pending;
@@ -491,6 +530,11 @@ void CandidateIndex::Remove(absl::string_view candidate_id) {
   if (state_->rebuilding) {
     state_->pending.push_back(State::Pending{true, std::string(candidate_id), {}});
   }
+}
+
+void CandidateIndex::ChooseHotSkills() {
+  absl::MutexLock lock(&mu_);
+  state_->ChooseHotSkillsByFrequency();
 }
 
 bool CandidateIndex::WithView(absl::string_view candidate_id,
@@ -565,6 +609,8 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   const uint32_t quota_bit = uint32_t{1} << static_cast<int>(Reason::kQuotaExhausted);
   const uint32_t allowed = query.include_quota_exhausted ? quota_bit : 0;
   const size_t k = static_cast<size_t>(query.k);
+  const bool missing_stops =
+      (~allowed & (uint32_t{1} << static_cast<int>(Reason::kMissingRequiredSkill))) != 0;
 
   absl::ReaderMutexLock lock(&mu_);
   const State& st = *state_;
@@ -633,8 +679,11 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
           }
           if (!any) continue;
         }
+        // A must-have skill outside the hot set is checked against the
+        // candidate's skill list first (cheaper than the full view).
         if (undecided &&
-            (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
+            ((missing_stops && Evaluator::ColdMustHaveMissing(st.skills.Get(s), plan)) ||
+             (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0)) {
           continue;
         }
         ++result.eligible_count;

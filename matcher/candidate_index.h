@@ -22,15 +22,17 @@
 // only QUOTA_EXHAUSTED when included), through one posting list per
 // nationality. Each posting list keeps, in the same order, every candidate's
 // CandidateScreen (availability, a 64-bit skill signature encoding level
-// thresholds, exact levels of the 16 first-seen "hot" skills: 24 bytes) and
+// thresholds, exact levels of 16 "hot" skills: 24 bytes; the most frequent at Rebuild
+// or ChooseHotSkills, else the first seen) and
 // CandidateSummary (agency, flags such as consent and not-returned, the first
 // two occupations, first three languages, preference facts: 32 bytes), both
 // made by SummarizeCandidate. The index holds no rule of its own: per block
 // of 1024 candidates it calls Evaluator::ScreenBlock (a branch-free first
 // pass over the screens for availability and the first must-have skill, then
 // SummaryFailures' rules on the survivors), which decides the rules from the
-// summary or says which need the lists (then Evaluator::CandidateFailures,
-// the code Evaluate runs, decides), counts those passing as eligible (exact),
+// summary or says which need the lists (then Evaluator::ColdMustHaveMissing,
+// which reads only the skill list for must-have skills outside the hot set,
+// and Evaluator::CandidateFailures, the code Evaluate runs, decide), counts those passing as eligible (exact),
 // and calls Evaluate only when Evaluator::QuickScoreBoundMicros (table-driven,
 // computed in the screen against the k-th best score at the block's start)
 // and then Evaluator::ScoreBoundMicros (an upper bound of the score computed
@@ -81,6 +83,14 @@ class CandidateIndex {
   void Upsert(const v1::Candidate& candidate);
   // Removes it (no-op when absent).
   void Remove(absl::string_view candidate_id);
+
+  // Makes the kHotSkillSlots skills held by most indexed candidates the "hot"
+  // skills (those whose exact levels the packed screen record holds) and
+  // re-summarises every candidate. Rebuild does this once its scan is done;
+  // call it after loading through Upsert (as the benchmark does). Until the
+  // next call, a skill first seen later is hot only while slots remain.
+  // Results never depend on the hot set, only the scan's speed does.
+  void ChooseHotSkills();
 
   struct Query {
     const CompiledVacancy* vacancy = nullptr;

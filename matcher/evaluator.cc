@@ -927,6 +927,7 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
   for (const CompiledVacancy::Requirement& req : v.skills) {
     ScanPlan::Skill k;
     k.hot = hot.Find(req.skill);
+    k.skill = req.skill;
     k.min_level = req.min_level;
     k.must_have = req.must_have;
     k.weight = req.weight;
@@ -1150,6 +1151,13 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundImpl(const CandidateSummar
 }
 
 }  // namespace
+
+bool Evaluator::ColdMustHaveMissing(absl::Span<const SkillEntry> skills, const ScanPlan& p) {
+  for (const ScanPlan::Skill& k : p.must_skills) {
+    if (k.hot < 0 && HeldLevel(skills, k.skill) < k.min_level) return true;
+  }
+  return false;
+}
 
 int64_t Evaluator::QuickScoreBoundMicros(const CandidateSummary& s, const ScanPlan& p) {
   return QuickBoundImpl(s, p);

@@ -74,6 +74,7 @@ struct ScanPlan {
   bool check_placed = false;
   struct Skill {
     int hot = -1;                // HotSkills slot, or -1
+    uint32_t skill = 0;          // interned id
     uint8_t min_level = 1;
     bool must_have = false;
     double weight = 1;
@@ -153,6 +154,12 @@ class Evaluator {
   // with the same arithmetic on best-case components, so it is never below it.
   static int64_t ScoreBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
                                   const ScanPlan& plan);
+  // True when some must-have skill that is not hot is held below its
+  // minimum (or not held) in `skills` (the candidate's sorted list, read as
+  // Evaluate reads it): then Evaluate sets MISSING_REQUIRED_SKILL. A cheap
+  // exact check for candidates SummaryFailures left undecided, before
+  // CandidateFailures.
+  static bool ColdMustHaveMissing(absl::Span<const SkillEntry> skills, const ScanPlan& plan);
   // A cheaper upper bound of ScoreBoundMicros (never below it): skill
   // coverage and language margin at their best, the other components from
   // ScanPlan's per-vacancy tables, plus a margin of 2 micros for the

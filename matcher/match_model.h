@@ -206,7 +206,8 @@ inline constexpr int kHotSkillSlots = 16;
 
 // The skills whose levels a summary carries exactly, one 4-bit level each.
 // The index that owns the summaries chooses them (a skill is added only
-// before any summary holds it, so every summary stays exact) and passes them
+// before any summary holds it, or the whole set is replaced and every summary
+// remade, so every summary stays exact) and passes them
 // to SummarizeCandidate and Evaluator::PlanScan.
 struct HotSkills {
   std::array<uint32_t, kHotSkillSlots> ids{};

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -46,7 +47,10 @@ google::protobuf::Timestamp At(int64_t seconds) {
   return t;
 }
 
-const std::vector<std::string>& SkillIds() {
+// When set, RandomCandidate and RandomVacancy draw skills from it instead.
+const std::vector<std::string>* g_skill_pool = nullptr;
+
+const std::vector<std::string>& DefaultSkillIds() {
   static const std::vector<std::string>* ids = [] {
     auto* out = new std::vector<std::string>();
     std::unique_ptr<Taxonomy> t = Taxonomy::BuiltIn();
@@ -57,6 +61,10 @@ const std::vector<std::string>& SkillIds() {
     return out;
   }();
   return *ids;
+}
+
+const std::vector<std::string>& SkillIds() {
+  return g_skill_pool != nullptr ? *g_skill_pool : DefaultSkillIds();
 }
 
 // Random candidates over a few corridors, with every list the view carries.
@@ -408,6 +416,118 @@ TEST_F(CandidateIndexTest, MatchesBruteForceAfterInsertsUpdatesDeletesAndRebuild
   }
   // Most random vacancies have someone eligible; otherwise the test proves little.
   EXPECT_GE(nonempty, 24);
+}
+
+// More distinct skills than hot slots: the first skills seen are rare ones,
+// so the hot set changes when Rebuild (or ChooseHotSkills) picks the most
+// frequent; results stay exact before, across and after the change,
+// including for skills first seen after it.
+TEST_F(CandidateIndexTest, MatchesBruteForceWhenHotSkillsChangeAcrossRebuild) {
+  std::vector<std::string> all;
+  for (const Skill& s : taxonomy_->skills()) all.push_back(s.id);
+  ASSERT_GT(all.size(), static_cast<size_t>(kHotSkillSlots) + 8);
+  // Phase 1: only the last 18 skills (the first seen fill the hot slots).
+  std::vector<std::string> rare(all.end() - 18, all.end());
+  // Phase 2: only the first 12, which become the most frequent.
+  std::vector<std::string> common(all.begin(), all.begin() + 12);
+  struct PoolReset {
+    ~PoolReset() { g_skill_pool = nullptr; }
+  } reset;
+  std::mt19937 rng(20261124);
+  std::vector<std::string> ids;
+  g_skill_pool = &rare;
+  for (int i = 0; i < 300; ++i) ids.push_back(StoreCandidate(rng, i));
+  g_skill_pool = &common;
+  for (int i = 300; i < 2000; ++i) ids.push_back(StoreCandidate(rng, i));
+
+  g_skill_pool = &all;
+  Churn(rng, *stores_, *index_, ids, 300);
+
+  // The change: Rebuild picks the most frequent skills, and so does
+  // ChooseHotSkills on the index kept current by Upsert and Remove.
+  CandidateIndex rebuilt(interner_);
+  ASSERT_TRUE(rebuilt.Rebuild(*stores_).ok());
+  index_->ChooseHotSkills();
+
+  // After it: upserts keep the hot set, and skills never seen before (the
+  // middle of the taxonomy) are not hot.
+  std::vector<std::string> fresh(all.begin() + 12, all.end() - 18);
+  g_skill_pool = &fresh;
+  for (int i = 2000; i < 2200; ++i) {
+    std::string id = StoreCandidate(rng, i);  // also upserted into index_
+    ids.push_back(id);
+    absl::StatusOr<v1::Candidate> c = stores_->candidates.Get(id);
+    ASSERT_TRUE(c.ok()) << c.status();
+    rebuilt.Upsert(*c);
+  }
+  g_skill_pool = &all;
+  for (int i = 0; i < 200; ++i) {
+    const size_t at = rng() % ids.size();
+    const std::string id = ids[at];
+    if (rng() % 4 == 0) {
+      ASSERT_TRUE(stores_->candidates.Delete(id).ok());
+      index_->Remove(id);
+      rebuilt.Remove(id);
+      ids[at] = ids.back();
+      ids.pop_back();
+      continue;
+    }
+    v1::Candidate next = RandomCandidate(rng, id);
+    absl::StatusOr<v1::Candidate> written =
+        stores_->candidates.Mutate(id, "", [&next](v1::Candidate& c) {
+          google::protobuf::Timestamp created = c.create_time();
+          std::string etag = c.etag();
+          c = next;
+          *c.mutable_create_time() = created;
+          c.set_etag(etag);
+          return absl::OkStatus();
+        });
+    ASSERT_TRUE(written.ok()) << written.status();
+    index_->Upsert(*written);
+    rebuilt.Upsert(*written);
+  }
+  ASSERT_EQ(index_->size(), ids.size());
+  ASSERT_EQ(rebuilt.size(), ids.size());
+
+  int nonempty = 0;
+  for (int n = 0; n < 16; ++n) {
+    // Vacancies with must-have skills: common ones (hot after the change),
+    // rare ones (hot before it) or fresh ones (never hot), and another skill.
+    v1::Vacancy v = RandomVacancy(rng, n);
+    v.clear_required_skills();
+    v.clear_required_credentials();
+    v.clear_required_languages();
+    v.set_min_experience_years(0);
+    const std::vector<std::string>& from = n % 3 == 0 ? common : n % 3 == 1 ? rare : fresh;
+    for (int i = 0; i < 1 + n % 2; ++i) {
+      v1::RequiredSkill* s = v.add_required_skills();
+      s->set_skill_id(from[rng() % from.size()]);
+      s->set_min_level(1 + static_cast<int>(rng() % 2));
+      s->set_weight(1 + static_cast<int>(rng() % 100));
+      s->set_must_have(true);
+    }
+    v1::RequiredSkill* other = v.add_required_skills();
+    other->set_skill_id(all[rng() % all.size()]);
+    other->set_min_level(1 + static_cast<int>(rng() % 3));
+    other->set_weight(1 + static_cast<int>(rng() % 100));
+    CompiledVacancy vacancy = Compile(v);
+    for (int k : {1, 10, 50}) {
+      CandidateIndex::Query q;
+      q.vacancy = &vacancy;
+      q.world = &world_;
+      q.k = k;
+      q.include_quota_exhausted = n % 2 == 1;
+      std::string what = absl::StrCat("vacancy ", n, " k ", k);
+      CandidateIndex::Result want = BruteForce(q);
+      for (const CandidateIndex* index : {index_.get(), &rebuilt}) {
+        absl::StatusOr<CandidateIndex::Result> got = index->TopK(q, *evaluator_);
+        ASSERT_TRUE(got.ok()) << got.status();
+        ExpectSame(*got, want, what);
+      }
+      if (!want.top.empty()) ++nonempty;
+    }
+  }
+  EXPECT_GE(nonempty, 16);
 }
 
 // The index skips Evaluate when QuickScoreBoundMicros, then ScoreBoundMicros,
