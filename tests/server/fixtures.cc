@@ -185,7 +185,10 @@ void TestServer::Start() {
   match = v1::MatchService::NewStub(channel_);
 }
 
-TestServer::~TestServer() {
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Stop() {
+  // Stubs and the channel go before the server they talk to.
   agencies.reset();
   employers.reset();
   candidates.reset();
@@ -197,14 +200,7 @@ TestServer::~TestServer() {
 }
 
 void TestServer::Restart() {
-  agencies.reset();
-  employers.reset();
-  candidates.reset();
-  vacancies.reset();
-  agreements.reset();
-  match.reset();
-  channel_.reset();
-  server_.reset();
+  Stop();
   Start();
 }
 

@@ -65,6 +65,7 @@ class TestServer {
 
  private:
   void Start();
+  void Stop();
 
   server::ServerOptions options_;
   std::map<std::string, std::string> tokens_;  // principal -> token
