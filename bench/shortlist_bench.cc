@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "common/dates.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -55,19 +56,10 @@ bool g_first_seen_hot = false;
 #define CORRIDOR_SHARED_DIR "../shared"
 #endif
 
-v1::Date D(int y, int m, int d) {
-  v1::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
+v1::Date D(int y, int m, int d) { return MakeDate(y, m, d); }
 
 v1::DateRange R(int y1, int m1, int d1, int y2, int m2, int d2) {
-  v1::DateRange r;
-  *r.mutable_start() = D(y1, m1, d1);
-  *r.mutable_end() = D(y2, m2, d2);
-  return r;
+  return MakeDateRange(y1, m1, d1, y2, m2, d2);
 }
 
 // Draws 0..n-1 with P(i) proportional to 1/(i+1)^s.

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/dates.h"
 #include "matcher/evaluator.h"
 #include "matcher/match_model.h"
 #include "matcher/match_world.h"
@@ -20,13 +21,7 @@
 
 namespace corridor::matcher::testing {
 
-inline v1::Date D(int y, int m, int d) {
-  v1::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
+inline v1::Date D(int y, int m, int d) { return MakeDate(y, m, d); }
 
 inline v1::DateRange R(v1::Date a, v1::Date b) {
   v1::DateRange out;

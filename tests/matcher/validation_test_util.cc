@@ -28,21 +28,6 @@ const Validator& TestValidator() {
   return *validator;
 }
 
-v1::Date MakeDate(int year, int month, int day) {
-  v1::Date d;
-  d.set_year(year);
-  d.set_month(month);
-  d.set_day(day);
-  return d;
-}
-
-v1::DateRange MakeRange(int y1, int m1, int d1, int y2, int m2, int d2) {
-  v1::DateRange r;
-  *r.mutable_start() = MakeDate(y1, m1, d1);
-  *r.mutable_end() = MakeDate(y2, m2, d2);
-  return r;
-}
-
 v1::Agency ValidAgency() {
   v1::Agency a;
   a.set_display_name("Servicio P\xC3\xBA" "blico de Empleo SENA");

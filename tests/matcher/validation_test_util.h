@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "common/dates.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
@@ -17,8 +18,10 @@ inline constexpr int kTestYear = 2025;
 // fixed at 2025-06-15T12:00:00Z. Built once; never destroyed.
 const Validator& TestValidator();
 
-v1::Date MakeDate(int year, int month, int day);
-v1::DateRange MakeRange(int y1, int m1, int d1, int y2, int m2, int d2);
+using ::corridor::MakeDate;
+inline v1::DateRange MakeRange(int y1, int m1, int d1, int y2, int m2, int d2) {
+  return MakeDateRange(y1, m1, d1, y2, m2, d2);
+}
 
 // Valid messages of each kind, for tests to mutate.
 v1::Agency ValidAgency();

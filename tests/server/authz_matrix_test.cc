@@ -51,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/dates.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -373,20 +374,7 @@ class Build {
   std::string fresh_;
 };
 
-v1::Date D(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
-
-v1::DateRange Year(int y) {
-  v1::DateRange r;
-  *r.mutable_start() = D(y, 1, 1);
-  *r.mutable_end() = D(y, 12, 31);
-  return r;
-}
+v1::DateRange Year(int y) { return MakeDateRange(y, 1, 1, y, 12, 31); }
 
 std::string Filter(absl::string_view field, absl::string_view value) {
   return absl::StrCat(field, " = \"", value, "\"");
@@ -683,7 +671,7 @@ const std::map<std::string, MethodSpec>& Specs() {
        {kCo,
         [](Build& b) {
           Named(b, kApplications);
-          b.SetEnum("outcome", "RETURN_OUTCOME_ON_TIME").Set("return_date", D(2027, 7, 1));
+          b.SetEnum("outcome", "RETURN_OUTCOME_ON_TIME").Set("return_date", MakeDate(2027, 7, 1));
           b.RequestId();
           return true;
         }}},

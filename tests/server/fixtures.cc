@@ -6,19 +6,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/token_file.h"
 #include "gtest/gtest.h"
 
 namespace corridor::testing {
 namespace {
-
-v1::Date D(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
 
 }  // namespace
 
@@ -67,7 +60,7 @@ v1::Agency ValidAgency(const std::string& country) {
   a.set_country(country);
   a.set_licence_number("LIC-2026-0001");
   a.set_licence_status(v1::LICENCE_STATUS_VALID);
-  *a.mutable_licence_expiry() = D(2029, 12, 31);
+  *a.mutable_licence_expiry() = MakeDate(2029, 12, 31);
   return a;
 }
 
@@ -98,8 +91,8 @@ v1::Candidate ValidCandidate(const std::string& agency_id, const std::string& na
   l->set_level(v1::CEFR_LEVEL_C2);
   l->set_evidence(v1::EVIDENCE_SELF_DECLARED);
   c.set_education(v1::ISCED_LEVEL_UPPER_SECONDARY);
-  *c.mutable_availability()->mutable_start() = D(2027, 3, 1);
-  *c.mutable_availability()->mutable_end() = D(2027, 12, 31);
+  *c.mutable_availability()->mutable_start() = MakeDate(2027, 3, 1);
+  *c.mutable_availability()->mutable_end() = MakeDate(2027, 12, 31);
   c.mutable_consent()->mutable_given_time()->set_seconds(1767225600);  // 2026-01-01
   return c;
 }
@@ -111,8 +104,8 @@ v1::Vacancy ValidVacancy() {
   v.set_isco_code("6111");
   v.set_scheme(v1::SCHEME_SEASONAL);
   v.set_positions(20);
-  *v.mutable_window()->mutable_start() = D(2027, 3, 1);
-  *v.mutable_window()->mutable_end() = D(2027, 6, 30);
+  *v.mutable_window()->mutable_start() = MakeDate(2027, 3, 1);
+  *v.mutable_window()->mutable_end() = MakeDate(2027, 6, 30);
   auto* l = v.add_required_languages();
   l->set_language_code("es");
   l->set_min_level(v1::CEFR_LEVEL_A2);
@@ -136,9 +129,9 @@ v1::Agreement ValidAgreement() {
   a.add_destinations("ES");
   a.add_origins("CO");
   a.add_origins("MA");
-  *a.mutable_signed_date() = D(2025, 6, 1);
-  *a.mutable_in_force_from() = D(2026, 1, 1);
-  *a.mutable_expiry_date() = D(2030, 12, 31);
+  *a.mutable_signed_date() = MakeDate(2025, 6, 1);
+  *a.mutable_in_force_from() = MakeDate(2026, 1, 1);
+  *a.mutable_expiry_date() = MakeDate(2030, 12, 31);
   a.add_schemes(v1::SCHEME_SEASONAL);
   a.add_schemes(v1::SCHEME_TEMPORARY);
   a.set_reentry_policy(v1::REENTRY_POLICY_SCORE_BONUS);
@@ -148,8 +141,8 @@ v1::Agreement ValidAgreement() {
 v1::QuotaCell ValidRootCell(int64_t cap) {
   v1::QuotaCell c;
   c.set_display_name("ES 2027, all origins (synthetic cap)");
-  *c.mutable_period()->mutable_start() = D(2027, 1, 1);
-  *c.mutable_period()->mutable_end() = D(2027, 12, 31);
+  *c.mutable_period()->mutable_start() = MakeDate(2027, 1, 1);
+  *c.mutable_period()->mutable_end() = MakeDate(2027, 12, 31);
   c.set_destination("ES");
   c.set_cap(cap);
   c.set_synthetic(true);
