@@ -86,4 +86,6 @@ std::string ApplicationName(absl::string_view id) {
   return absl::StrCat("applications/", id);
 }
 
+std::string ReservationName(absl::string_view id) { return absl::StrCat("reservations/", id); }
+
 }  // namespace corridor

@@ -34,6 +34,7 @@ std::string AgreementName(absl::string_view id);
 std::string QuotaCellResourceName(absl::string_view agreement_id,
                                   absl::string_view cell_id);
 std::string ApplicationName(absl::string_view id);
+std::string ReservationName(absl::string_view id);
 
 // A request id: 1..64 characters of [A-Za-z0-9_-].
 bool IsValidRequestId(absl::string_view id);

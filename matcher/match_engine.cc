@@ -57,17 +57,20 @@ struct MatchEngine::Snapshot {
   std::vector<CompiledVacancy> vacancies;
 };
 
-MatchEngine::MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock)
+MatchEngine::MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock,
+                         const QuotaLedger* ledger)
     : stores_(stores),
       taxonomy_(taxonomy),
       clock_(clock),
+      ledger_(ledger),
       evaluator_(taxonomy, interner_),
       index_(std::make_unique<CandidateIndex>(interner_)) {}
 
 absl::StatusOr<std::unique_ptr<MatchEngine>> MatchEngine::Start(storage::Stores& stores,
                                                                 const Taxonomy& taxonomy,
-                                                                const Clock& clock) {
-  std::unique_ptr<MatchEngine> engine(new MatchEngine(stores, taxonomy, clock));
+                                                                const Clock& clock,
+                                                                const QuotaLedger* ledger) {
+  std::unique_ptr<MatchEngine> engine(new MatchEngine(stores, taxonomy, clock, ledger));
   CORRIDOR_RETURN_IF_ERROR(engine->index_->Rebuild(stores));
   return engine;
 }
@@ -103,7 +106,9 @@ absl::StatusOr<std::shared_ptr<const MatchEngine::Snapshot>> MatchEngine::Curren
   // stale again, so it is never missed.
   world_stale_ = false;
   auto snapshot = std::make_shared<Snapshot>();
-  CORRIDOR_ASSIGN_OR_RETURN(snapshot->world, LoadMatchWorld(stores_, interner_, today));
+  CORRIDOR_ASSIGN_OR_RETURN(snapshot->world, LoadMatchWorld(stores_, interner_, today, [this](v1::QuotaCell& cell) {
+                              if (ledger_ != nullptr) ledger_->FillUsage(cell);
+                            }));
   storage::ListQuery query;
   query.scope = "match-engine-vacancies";
   query.page_size = storage::kMaxPageSize;

@@ -13,6 +13,7 @@
 #include "matcher/collection.h"
 #include "matcher/evaluator.h"
 #include "matcher/match_model.h"
+#include "matcher/quota_ledger.h"
 #include "matcher/registry.h"
 #include "storage/stores.h"
 
@@ -30,9 +31,12 @@ namespace corridor::matcher {
 class MatchEngine : public RegistryObserver {
  public:
   // Builds the index from every stored candidate.
+  // `ledger`, when set, gives the cells' live use (QUOTA_EXHAUSTED); it must
+  // outlive the engine, and its changes should reach WorldChanged().
   static absl::StatusOr<std::unique_ptr<MatchEngine>> Start(storage::Stores& stores,
                                                             const Taxonomy& taxonomy,
-                                                            const Clock& clock);
+                                                            const Clock& clock,
+                                                            const QuotaLedger* ledger = nullptr);
 
   // Top-k eligible candidates for a vacancy, best first, with explanations.
   // INVALID_ARGUMENT (k, filter, page_size, page_token), NOT_FOUND (vacancy),
@@ -54,7 +58,8 @@ class MatchEngine : public RegistryObserver {
   const CandidateIndex& index() const { return *index_; }
 
  private:
-  MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock);
+  MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock,
+              const QuotaLedger* ledger);
 
   // The world and the open vacancies compiled in it.
   struct Snapshot;
@@ -67,6 +72,7 @@ class MatchEngine : public RegistryObserver {
   storage::Stores& stores_;
   const Taxonomy& taxonomy_;
   const Clock& clock_;
+  const QuotaLedger* ledger_;
   Interner interner_;
   Evaluator evaluator_;
   std::unique_ptr<CandidateIndex> index_;

@@ -126,12 +126,16 @@ MatchWorld BuildMatchWorld(const std::vector<v1::Agreement>& agreements,
   return world;
 }
 
-absl::StatusOr<MatchWorld> LoadMatchWorld(storage::Stores& stores, Interner& interner,
-                                          Day today) {
+absl::StatusOr<MatchWorld> LoadMatchWorld(
+    storage::Stores& stores, Interner& interner, Day today,
+    const std::function<void(v1::QuotaCell&)>& fill_usage) {
   absl::StatusOr<std::vector<v1::Agreement>> agreements = ReadAll(stores.agreements);
   if (!agreements.ok()) return agreements.status();
   absl::StatusOr<std::vector<v1::QuotaCell>> cells = ReadAll(stores.quota_cells);
   if (!cells.ok()) return cells.status();
+  if (fill_usage) {
+    for (v1::QuotaCell& cell : *cells) fill_usage(cell);
+  }
   absl::StatusOr<std::vector<v1::Agency>> agencies = ReadAll(stores.agencies);
   if (!agencies.ok()) return agencies.status();
   absl::StatusOr<std::vector<v1::Application>> applications = ReadAll(stores.applications);

@@ -3,6 +3,7 @@
 
 // Building the MatchWorld (match_model.h) from stored records.
 
+#include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,8 +40,11 @@ MatchWorld BuildMatchWorld(const std::vector<v1::Agreement>& agreements,
 // and builds the world as BuildMatchWorld does. Errors are the stores'
 // (a failed scan is returned as is). Reads are not one snapshot: a record
 // written during the load may or may not be seen.
-absl::StatusOr<MatchWorld> LoadMatchWorld(storage::Stores& stores, Interner& interner,
-                                          Day today);
+// `fill_usage`, when set, sets each cell's reserved and committed counters
+// (the ledger's live values) before the cell is compiled.
+absl::StatusOr<MatchWorld> LoadMatchWorld(
+    storage::Stores& stores, Interner& interner, Day today,
+    const std::function<void(v1::QuotaCell&)>& fill_usage = nullptr);
 
 }  // namespace corridor::matcher
 

@@ -282,7 +282,23 @@ Registry::Registry(storage::Stores& stores, const Validator& validator,
                                    [](const v1::Application& a) {
                                      return v1::ApplicationState_Name(a.state());
                                    })},
-           [](const v1::Application&) { return absl::OkStatus(); }}) {
+           [](const v1::Application&) { return absl::OkStatus(); }}),
+      reservations_(
+          stores.reservations,
+          {"reservations", "reservation", [](absl::string_view k) { return ReservationName(k); },
+           {},
+           {Field<v1::Reservation>("quota_cell", "",
+                                   [](const v1::Reservation& r) { return r.quota_cell(); }),
+            Field<v1::Reservation>("application", "",
+                                   [](const v1::Reservation& r) { return r.application(); }),
+            Field<v1::Reservation>("state", "",
+                                   [](const v1::Reservation& r) {
+                                     return v1::ReservationState_Name(r.state());
+                                   })},
+           // Written only by the QuotaLedger.
+           [](const v1::Reservation&) {
+             return absl::FailedPreconditionError("reservations are written by the ledger");
+           }}) {
   if (observer == nullptr) return;
   candidates_.Observe([observer](const v1::Candidate& c) { observer->CandidateWritten(c); },
                       [observer](absl::string_view id) { observer->CandidateDeleted(id); });

@@ -53,6 +53,8 @@ class Registry {
   Collection<v1::Agreement>& agreements() { return agreements_; }
   Collection<v1::QuotaCell>& quota_cells() { return quota_cells_; }
   Collection<v1::Application>& applications() { return applications_; }
+  // Read side only (Get, List): the QuotaLedger writes reservations.
+  Collection<v1::Reservation>& reservations() { return reservations_; }
 
   // Resolves the owner of a new candidate: `forced` (the caller's agency) when
   // set, else the agency the request names. INVALID_ARGUMENT naming
@@ -118,6 +120,7 @@ class Registry {
   Collection<v1::Agreement> agreements_;
   Collection<v1::QuotaCell> quota_cells_;
   Collection<v1::Application> applications_;
+  Collection<v1::Reservation> reservations_;
   // Serialises changes to one agreement's cell tree (and owner deletions
   // against concurrent creations), so tree checks see a stable tree.
   std::array<absl::Mutex, 64> locks_;

@@ -10,6 +10,7 @@
 #include "common/resource_name.h"
 #include "corridor/v1/agency_service.pb.h"
 #include "corridor/v1/agreement_service.pb.h"
+#include "corridor/v1/ledger_service.pb.h"
 #include "corridor/v1/application_service.pb.h"
 #include "corridor/v1/candidate_service.pb.h"
 #include "corridor/v1/employer_service.pb.h"
@@ -110,6 +111,10 @@ bool Authorizer::Allows(const Principal& who, Rule rule, const Message& record) 
     case Rule::kParty:
     case Rule::kDestinationParty: {
       if (!ministry) return false;
+      if (type == "corridor.v1.Reservation") {
+        // A reservation belongs to the parties of its cell's agreement.
+        return AllowsName(who, rule, static_cast<const v1::Reservation&>(record).quota_cell());
+      }
       if (type == "corridor.v1.Agreement") {
         const auto& a = static_cast<const v1::Agreement&>(record);
         return Contains(a.destinations(), who.tenant) ||
@@ -154,7 +159,11 @@ bool Authorizer::AllowsName(const Principal& who, Rule rule, absl::string_view n
     absl::StatusOr<v1::Application> r = registry_.applications().Get(id);
     return r.ok() && Allows(who, rule, *r);
   }
-  // Reservations and allocation rounds are not stored yet: nothing to own.
+  if (collection == "reservations") {
+    absl::StatusOr<v1::Reservation> r = registry_.reservations().Get(id);
+    return r.ok() && Allows(who, rule, *r);
+  }
+  // Allocation rounds are not stored yet: nothing to own.
   return false;
 }
 

@@ -1,5 +1,7 @@
 #include "server/corridor_server.h"
 
+#include "common/signing.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -73,10 +75,26 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   db_options.sync = o.sync_writes;
   db_options.clock = &clock;
   CORRIDOR_ASSIGN_OR_RETURN(s->database_, storage::Database::Open(db_options));
+  std::string key_file = o.audit_key_file;
+  if (key_file.empty()) {
+    key_file = absl::StrCat(o.data_dir, "/audit-signing.key");
+    absl::Status created = CreateSigningKeyFile(key_file);
+    if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+  }
+  CORRIDOR_ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromFile(key_file));
+  // Refuses a log that was edited, reordered, dropped or truncated.
+  CORRIDOR_ASSIGN_OR_RETURN(s->audit_log_, storage::AuditLog::Open(*s->database_, std::move(key)));
   s->stores_ = std::make_unique<storage::Stores>(*s->database_);
+  matcher::QuotaLedgerOptions ledger_options;
+  ledger_options.expiry_interval = o.hold_expiry_interval;
+  // Refuses counters that differ from the reservations or the log's replay.
+  CORRIDOR_ASSIGN_OR_RETURN(
+      s->ledger_, matcher::QuotaLedger::Start(*s->stores_, *s->audit_log_, clock, ledger_options));
   // The candidate index is rebuilt from storage before any call is served.
-  CORRIDOR_ASSIGN_OR_RETURN(s->match_engine_,
-                            matcher::MatchEngine::Start(*s->stores_, *s->taxonomy_, clock));
+  CORRIDOR_ASSIGN_OR_RETURN(
+      s->match_engine_,
+      matcher::MatchEngine::Start(*s->stores_, *s->taxonomy_, clock, s->ledger_.get()));
+  s->ledger_->OnUsageChanged([engine = s->match_engine_.get()] { engine->WorldChanged(); });
   s->registry_ = std::make_unique<matcher::Registry>(*s->stores_, *s->validator_,
                                                      s->match_engine_.get());
   s->authorizer_ = std::make_unique<Authorizer>(*s->registry_);
@@ -87,12 +105,12 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   s->employer_service_ = std::make_unique<EmployerServiceImpl>(gate, registry);
   s->candidate_service_ = std::make_unique<CandidateServiceImpl>(gate, registry);
   s->vacancy_service_ = std::make_unique<VacancyServiceImpl>(gate, registry);
-  s->agreement_service_ = std::make_unique<AgreementServiceImpl>(gate, registry);
+  s->agreement_service_ = std::make_unique<AgreementServiceImpl>(gate, registry, *s->ledger_);
   s->application_service_ = std::make_unique<ApplicationServiceImpl>(gate, registry);
   s->match_service_ = std::make_unique<MatchServiceImpl>(gate, *s->match_engine_);
-  s->ledger_service_ = std::make_unique<LedgerServiceImpl>(gate);
+  s->ledger_service_ = std::make_unique<LedgerServiceImpl>(gate, registry, *s->ledger_);
   s->allocation_service_ = std::make_unique<AllocationServiceImpl>(gate);
-  s->audit_service_ = std::make_unique<AuditServiceImpl>(gate);
+  s->audit_service_ = std::make_unique<AuditServiceImpl>(gate, *s->audit_log_, *s->stores_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -11,6 +11,8 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
 #include "matcher/match_engine.h"
+#include "matcher/quota_ledger.h"
+#include "storage/audit_log.h"
 #include "matcher/registry.h"
 #include "matcher/taxonomy.h"
 #include "matcher/validation.h"
@@ -51,6 +53,12 @@ struct ServerOptions {
   absl::Duration max_call_duration = absl::Seconds(30);
   // Largest request message. Default: 4 MiB.
   int max_message_bytes = 4 << 20;
+  // Ed25519 key file that signs the audit log's tree heads (common/signing.h).
+  // Default: "<data_dir>/audit-signing.key", created on first start.
+  std::string audit_key_file;
+  // How often held reservations past their deadline are expired; zero
+  // disables the background task (tests). Default: 1 s.
+  absl::Duration hold_expiry_interval = absl::Seconds(1);
   // Default: SystemClock(). Must outlive the server.
   Clock* clock = nullptr;
 };
@@ -78,6 +86,8 @@ class CorridorServer {
   matcher::Registry& registry() { return *registry_; }
   matcher::MatchEngine& match_engine() { return *match_engine_; }
   storage::Database& database() { return *database_; }
+  matcher::QuotaLedger& ledger() { return *ledger_; }
+  storage::AuditLog& audit_log() { return *audit_log_; }
 
  private:
   CorridorServer() = default;
@@ -87,7 +97,9 @@ class CorridorServer {
   std::unique_ptr<matcher::Taxonomy> taxonomy_;
   std::unique_ptr<matcher::Validator> validator_;
   std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<storage::AuditLog> audit_log_;
   std::unique_ptr<storage::Stores> stores_;
+  std::unique_ptr<matcher::QuotaLedger> ledger_;
   std::unique_ptr<matcher::MatchEngine> match_engine_;
   std::unique_ptr<matcher::Registry> registry_;
   std::unique_ptr<Authenticator> authenticator_;

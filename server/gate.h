@@ -14,6 +14,7 @@
 #include "server/auth.h"
 #include "server/authz.h"
 #include "server/status.h"
+#include "storage/audit_log.h"
 
 namespace corridor::server {
 
@@ -64,6 +65,8 @@ grpc::Status Serve(const Gate& gate, const grpc::ServerContext& context, absl::s
   absl::StatusOr<Principal> who = gate.Admit(context, method, request);
   if (!who.ok()) return ToGrpcStatus(who.status());
   matcher::CallContext call{who->ToString(), std::string(method)};
+  // Audited writes made by this call name its caller.
+  storage::ScopedAuditActor actor(call.principal);
   absl::StatusOr<Resp> result = body(*who, call);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);

@@ -46,7 +46,16 @@ int main(int argc, char** argv) {
                  "how long in-flight calls may run after SIGTERM")
       ->check(CLI::Range(0, 600))
       ->capture_default_str();
+  app.add_option("--audit-key-file", options.audit_key_file,
+                 "Ed25519 key that signs the audit log's tree heads (corridor audit keygen); "
+                 "default: <data-dir>/audit-signing.key, created on first start");
+  int expiry_seconds = 1;
+  app.add_option("--hold-expiry-seconds", expiry_seconds,
+                 "how often held reservations past their deadline are expired")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.hold_expiry_interval = absl::Seconds(expiry_seconds);
   options.sync_writes = sync == "always";
   options.max_call_duration = absl::Seconds(max_call_seconds);
 

@@ -213,7 +213,10 @@ Status AgreementServiceImpl::CreateQuotaCell(ServerContext* ctx,
                [&](const Principal&, const matcher::CallContext& call) -> absl::StatusOr<v1::QuotaCell> {
                  CORRIDOR_ASSIGN_OR_RETURN(std::string agreement,
                                            ParseResourceName(req->parent(), "agreements", "parent"));
-                 return registry_.CreateQuotaCell(call, *req, AgreementId(agreement));
+                 CORRIDOR_ASSIGN_OR_RETURN(
+                     v1::QuotaCell cell, registry_.CreateQuotaCell(call, *req, AgreementId(agreement)));
+                 ledger_.FillUsage(cell);
+                 return cell;
                });
 }
 
@@ -222,7 +225,11 @@ Status AgreementServiceImpl::GetQuotaCell(ServerContext* ctx, const v1::GetQuota
   return Serve(gate_, *ctx, kGetQuotaCell, *req, resp,
                [&](const Principal&, const matcher::CallContext&) -> absl::StatusOr<v1::QuotaCell> {
                  CORRIDOR_ASSIGN_OR_RETURN(QuotaCellName n, ParseQuotaCellName(req->name(), "name"));
-                 return registry_.quota_cells().Get(storage::QuotaCellKey(n.agreement_id, n.cell_id));
+                 CORRIDOR_ASSIGN_OR_RETURN(
+                     v1::QuotaCell cell,
+                     registry_.quota_cells().Get(storage::QuotaCellKey(n.agreement_id, n.cell_id)));
+                 ledger_.FillUsage(cell);
+                 return cell;
                });
 }
 
@@ -235,11 +242,14 @@ Status AgreementServiceImpl::ListQuotaCells(ServerContext* ctx,
                  CORRIDOR_ASSIGN_OR_RETURN(std::string agreement,
                                            ParseResourceName(req->parent(), "agreements", "parent"));
                  CORRIDOR_RETURN_IF_ERROR(registry_.agreements().Get(agreement).status());
-                 return ToListResponse(
-                     registry_.quota_cells().List(call,
-                                                  ListParamsOf(gate_.authorizer(), who, call, *req),
-                                                  absl::StrCat(agreement, "/")),
-                     &v1::ListQuotaCellsResponse::mutable_quota_cells);
+                 CORRIDOR_ASSIGN_OR_RETURN(
+                     v1::ListQuotaCellsResponse list,
+                     ToListResponse(registry_.quota_cells().List(
+                                        call, ListParamsOf(gate_.authorizer(), who, call, *req),
+                                        absl::StrCat(agreement, "/")),
+                                    &v1::ListQuotaCellsResponse::mutable_quota_cells));
+                 for (v1::QuotaCell& cell : *list.mutable_quota_cells()) ledger_.FillUsage(cell);
+                 return list;
                });
 }
 
@@ -250,7 +260,11 @@ Status AgreementServiceImpl::UpdateQuotaCell(ServerContext* ctx,
                [&](const Principal&, const matcher::CallContext&) -> absl::StatusOr<v1::QuotaCell> {
                  CORRIDOR_ASSIGN_OR_RETURN(QuotaCellName n, ParseQuotaCellName(req->quota_cell().name(),
                                                                                "quota_cell.name"));
-                 return registry_.UpdateQuotaCell(*req, AgreementId(n.agreement_id), n.cell_id);
+                 CORRIDOR_ASSIGN_OR_RETURN(
+                     v1::QuotaCell cell,
+                     registry_.UpdateQuotaCell(*req, AgreementId(n.agreement_id), n.cell_id));
+                 ledger_.FillUsage(cell);
+                 return cell;
                });
 }
 

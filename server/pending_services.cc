@@ -9,9 +9,7 @@ namespace corridor::server {
 namespace {
 
 constexpr absl::string_view kLifecycle = "issue #5, the placement lifecycle";
-constexpr absl::string_view kLedger = "issue #4, the quota ledger";
 constexpr absl::string_view kAllocation = "issue #6, allocation rounds";
-constexpr absl::string_view kAudit = "issue #4, the audit log";
 
 }  // namespace
 
@@ -67,40 +65,6 @@ Status ApplicationServiceImpl::WatchApplications(
                  kLifecycle);
 }
 
-// ---- LedgerService ----
-
-Status LedgerServiceImpl::ReserveUnit(ServerContext* ctx, const v1::ReserveUnitRequest* req,
-                                      v1::Reservation*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ReserveUnit", *req, kLedger);
-}
-
-Status LedgerServiceImpl::CommitUnit(ServerContext* ctx, const v1::CommitUnitRequest* req,
-                                     v1::Reservation*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/CommitUnit", *req, kLedger);
-}
-
-Status LedgerServiceImpl::ReleaseUnit(ServerContext* ctx, const v1::ReleaseUnitRequest* req,
-                                      v1::Reservation*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ReleaseUnit", *req, kLedger);
-}
-
-Status LedgerServiceImpl::CorrectUnit(ServerContext* ctx, const v1::CorrectUnitRequest* req,
-                                      v1::Reservation*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/CorrectUnit", *req, kLedger);
-}
-
-Status LedgerServiceImpl::GetReservation(ServerContext* ctx,
-                                         const v1::GetReservationRequest* req,
-                                         v1::Reservation*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/GetReservation", *req, kLedger);
-}
-
-Status LedgerServiceImpl::ListReservations(ServerContext* ctx,
-                                           const v1::ListReservationsRequest* req,
-                                           v1::ListReservationsResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.LedgerService/ListReservations", *req, kLedger);
-}
-
 // ---- AllocationService ----
 
 Status AllocationServiceImpl::CreateAllocationRound(ServerContext* ctx,
@@ -129,37 +93,6 @@ Status AllocationServiceImpl::ConfirmAllocationRound(ServerContext* ctx,
                                                      v1::AllocationRound*) {
   return Pending(gate_, *ctx, "/corridor.v1.AllocationService/ConfirmAllocationRound", *req,
                  kAllocation);
-}
-
-// ---- AuditService ----
-
-Status AuditServiceImpl::ListAuditEvents(ServerContext* ctx,
-                                         const v1::ListAuditEventsRequest* req,
-                                         v1::ListAuditEventsResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.AuditService/ListAuditEvents", *req, kAudit);
-}
-
-Status AuditServiceImpl::GetTreeHead(ServerContext* ctx, const v1::GetTreeHeadRequest* req,
-                                     v1::SignedTreeHead*) {
-  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetTreeHead", *req, kAudit);
-}
-
-Status AuditServiceImpl::GetInclusionProof(ServerContext* ctx,
-                                           const v1::GetInclusionProofRequest* req,
-                                           v1::GetInclusionProofResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetInclusionProof", *req, kAudit);
-}
-
-Status AuditServiceImpl::GetConsistencyProof(ServerContext* ctx,
-                                             const v1::GetConsistencyProofRequest* req,
-                                             v1::GetConsistencyProofResponse*) {
-  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetConsistencyProof", *req, kAudit);
-}
-
-Status AuditServiceImpl::GetQuotaUsageReport(ServerContext* ctx,
-                                             const v1::GetQuotaUsageReportRequest* req,
-                                             v1::QuotaUsageReport*) {
-  return Pending(gate_, *ctx, "/corridor.v1.AuditService/GetQuotaUsageReport", *req, kAudit);
 }
 
 }  // namespace corridor::server

@@ -16,8 +16,10 @@
 #include "corridor/v1/match_service.grpc.pb.h"
 #include "corridor/v1/vacancy_service.grpc.pb.h"
 #include "matcher/match_engine.h"
+#include "matcher/quota_ledger.h"
 #include "matcher/registry.h"
 #include "server/gate.h"
+#include "storage/audit_log.h"
 
 namespace corridor::server {
 
@@ -113,8 +115,10 @@ class VacancyServiceImpl final : public v1::VacancyService::Service {
 
 class AgreementServiceImpl final : public v1::AgreementService::Service {
  public:
-  AgreementServiceImpl(const Gate& gate, matcher::Registry& registry)
-      : gate_(gate), registry_(registry) {}
+  // Cells are returned with the ledger's live counters.
+  AgreementServiceImpl(const Gate& gate, matcher::Registry& registry,
+                       const matcher::QuotaLedger& ledger)
+      : gate_(gate), registry_(registry), ledger_(ledger) {}
   Status CreateAgreement(ServerContext* ctx, const v1::CreateAgreementRequest* req,
                          v1::Agreement* resp) override;
   Status GetAgreement(ServerContext* ctx, const v1::GetAgreementRequest* req,
@@ -139,6 +143,7 @@ class AgreementServiceImpl final : public v1::AgreementService::Service {
  private:
   const Gate& gate_;
   matcher::Registry& registry_;
+  const matcher::QuotaLedger& ledger_;
 };
 
 class ApplicationServiceImpl final : public v1::ApplicationService::Service {
@@ -179,12 +184,10 @@ class MatchServiceImpl final : public v1::MatchService::Service {
   matcher::MatchEngine& engine_;
 };
 
-// Services whose behaviour arrives with later issues: every call is
-// authorised, then answered UNIMPLEMENTED.
-
 class LedgerServiceImpl final : public v1::LedgerService::Service {
  public:
-  explicit LedgerServiceImpl(const Gate& gate) : gate_(gate) {}
+  LedgerServiceImpl(const Gate& gate, matcher::Registry& registry, matcher::QuotaLedger& ledger)
+      : gate_(gate), registry_(registry), ledger_(ledger) {}
   Status ReserveUnit(ServerContext* ctx, const v1::ReserveUnitRequest* req,
                      v1::Reservation* resp) override;
   Status CommitUnit(ServerContext* ctx, const v1::CommitUnitRequest* req,
@@ -200,7 +203,12 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
 
  private:
   const Gate& gate_;
+  matcher::Registry& registry_;
+  matcher::QuotaLedger& ledger_;
 };
+
+// Services whose behaviour arrives with later issues: every call is
+// authorised, then answered UNIMPLEMENTED.
 
 class AllocationServiceImpl final : public v1::AllocationService::Service {
  public:
@@ -220,7 +228,8 @@ class AllocationServiceImpl final : public v1::AllocationService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  explicit AuditServiceImpl(const Gate& gate) : gate_(gate) {}
+  AuditServiceImpl(const Gate& gate, const storage::AuditLog& log, storage::Stores& stores)
+      : gate_(gate), log_(log), stores_(stores) {}
   Status ListAuditEvents(ServerContext* ctx, const v1::ListAuditEventsRequest* req,
                          v1::ListAuditEventsResponse* resp) override;
   Status GetTreeHead(ServerContext* ctx, const v1::GetTreeHeadRequest* req,
@@ -234,6 +243,8 @@ class AuditServiceImpl final : public v1::AuditService::Service {
 
  private:
   const Gate& gate_;
+  const storage::AuditLog& log_;
+  storage::Stores& stores_;
 };
 
 }  // namespace corridor::server

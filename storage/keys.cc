@@ -38,6 +38,12 @@ absl::string_view FamilyName(Family f) {
       return "idempotency";
     case Family::kMeta:
       return "meta";
+    case Family::kReservations:
+      return "reservations";
+    case Family::kLedger:
+      return "ledger";
+    case Family::kAudit:
+      return "audit";
   }
   return "";
 }
@@ -53,6 +59,49 @@ std::vector<std::string> AllFamilyNames() {
 
 std::string QuotaCellKey(absl::string_view agreement_id, absl::string_view cell_id) {
   return absl::StrCat(agreement_id, "/", cell_id);
+}
+
+namespace {
+
+void PutBigEndian64(uint64_t v, char* out) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+uint64_t GetBigEndian64(const char* in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+}  // namespace
+
+std::string AuditEntryKey(uint64_t index) {
+  std::string key(8, '\0');
+  PutBigEndian64(index, key.data());
+  return key;
+}
+
+bool ParseAuditEntryKey(absl::string_view key, uint64_t& index) {
+  if (key.size() != 8) return false;
+  index = GetBigEndian64(key.data());
+  return true;
+}
+
+std::string EncodeCellCounters(int64_t reserved, int64_t committed) {
+  std::string value(16, '\0');
+  PutBigEndian64(static_cast<uint64_t>(reserved), value.data());
+  PutBigEndian64(static_cast<uint64_t>(committed), value.data() + 8);
+  return value;
+}
+
+bool DecodeCellCounters(absl::string_view value, int64_t& reserved, int64_t& committed) {
+  if (value.size() != 16) return false;
+  reserved = static_cast<int64_t>(GetBigEndian64(value.data()));
+  committed = static_cast<int64_t>(GetBigEndian64(value.data() + 8));
+  return true;
 }
 
 std::string IndexKey(absl::string_view index, absl::string_view value,

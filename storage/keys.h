@@ -13,10 +13,20 @@
 //   agreements     <agreement_id>                       -> corridor.v1.Agreement
 //   quota_cells    <agreement_id> "/" <cell_id>         -> corridor.v1.QuotaCell
 //   applications   <application_id>                     -> corridor.v1.Application
+//   reservations   <reservation_id>                     -> corridor.v1.Reservation
+//   ledger         <agreement_id> "/" <cell_id>         -> CellCounters (16 bytes)
+//   audit          <leaf index, 8 bytes big-endian>     -> the event's leaf_data
 //   indexes        <index> 0x00 <value> 0x00 <record_id> -> "" (empty)
 //   idempotency    <scope> 0x00 <request_id>            -> IdempotencyRecord
 //   meta           "schema_version"                     -> decimal string
 //                  "page_token_secret"                  -> 32 random bytes
+//                  "audit_tree_head"                    -> corridor.v1.SignedTreeHead
+//
+// CellCounters: the units a quota cell has held and committed, two int64s
+// (reserved, then committed), each 8 bytes big-endian. Written only by the
+// QuotaLedger, in the same WriteBatch as the reservation records and audit
+// events that changed them. Audit entries are written only by the AuditLog,
+// in the same batch as the change they describe, with the new signed tree head.
 //
 // Ids are [a-z0-9-] (resource_name.h), so neither 0x00 nor '/' occurs inside
 // an id and every prefix scan is unambiguous. Values are protobuf-serialised.
@@ -37,6 +47,7 @@
 // caller's principal and the full RPC method name joined by 0x00, so one
 // tenant can never see another's stored reply.
 
+#include <cstdint>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
@@ -56,8 +67,11 @@ enum class Family {
   kIndexes,
   kIdempotency,
   kMeta,
+  kReservations,
+  kLedger,
+  kAudit,
 };
-inline constexpr int kFamilyCount = 11;
+inline constexpr int kFamilyCount = 14;
 
 // RocksDB's name of a column family ("default" for kDefault).
 absl::string_view FamilyName(Family f);
@@ -76,6 +90,16 @@ inline constexpr absl::string_view kIndexApplicationVacancy = "app_vac";
 // Record key of a quota cell: "<agreement_id>/<cell_id>".
 std::string QuotaCellKey(absl::string_view agreement_id, absl::string_view cell_id);
 
+// Key of an audit entry: the leaf index, 8 bytes big-endian (so keys sort in
+// log order), and its inverse (false when `key` is not 8 bytes).
+std::string AuditEntryKey(uint64_t index);
+bool ParseAuditEntryKey(absl::string_view key, uint64_t& index);
+
+// Value of a CellCounters entry (see above) and its inverse (false when
+// `value` is not 16 bytes).
+std::string EncodeCellCounters(int64_t reserved, int64_t committed);
+bool DecodeCellCounters(absl::string_view value, int64_t& reserved, int64_t& committed);
+
 // Index entry key: <index> 0x00 <value> 0x00 <record_id>.
 std::string IndexKey(absl::string_view index, absl::string_view value,
                      absl::string_view record_id);
@@ -91,6 +115,7 @@ std::string IdempotencyKey(absl::string_view principal, absl::string_view method
 // Keys in the meta family.
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr absl::string_view kMetaPageTokenSecret = "page_token_secret";
+inline constexpr absl::string_view kMetaAuditTreeHead = "audit_tree_head";
 inline constexpr absl::string_view kSchemaVersion = "1";
 
 }  // namespace corridor::storage

@@ -1,5 +1,7 @@
 #include "storage/record_store.h"
 
+#include "storage/audit_log.h"
+
 #include <sodium.h>
 
 #include <deque>
@@ -362,6 +364,29 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
 RecordStoreBase::RecordStoreBase(Database& db, RecordKind kind)
     : db_(db), kind_(std::move(kind)) {}
 
+std::string SerializeDeterministically(const google::protobuf::Message& m) {
+  return SerializeDeterministic(m);
+}
+
+void SetNextEtag(absl::string_view previous, google::protobuf::Message& record) {
+  SetEtag(record, ComputeEtag(previous.empty() ? RandomEtagSeed() : std::string(previous), record));
+}
+
+absl::StatusOr<std::optional<std::string>> MatchIdempotencyEntry(absl::string_view value,
+                                                                 absl::string_view request_hash) {
+  if (value.size() < kRequestHashBytes) {
+    return absl::DataLossError("idempotency record is truncated");
+  }
+  if (value.substr(0, kRequestHashBytes) != request_hash) {
+    return absl::FailedPreconditionError("request_id: already used with a different request");
+  }
+  return std::optional<std::string>(std::string(value.substr(kRequestHashBytes)));
+}
+
+std::string IdempotencyEntry(absl::string_view request_hash, absl::string_view reply) {
+  return absl::StrCat(request_hash, reply);
+}
+
 absl::Status RecordStoreBase::Get(absl::string_view id, google::protobuf::Message& out) const {
   std::string value;
   rocksdb::Status s =
@@ -410,7 +435,9 @@ absl::Status RecordStoreBase::Create(absl::string_view id, google::protobuf::Mes
   CORRIDOR_RETURN_IF_ERROR(
       FromRocks(txn->Put(cf, ToSlice(id), value), absl::StrCat("put ", family_name)));
   CORRIDOR_RETURN_IF_ERROR(PutIdempotency(*txn, db_, idem, value));
-  return FromRocks(txn->Commit(), absl::StrCat("create ", family_name, " ", id));
+  std::vector<Change> changes;
+  changes.emplace_back(nullptr, AuditCopy(record));
+  return CommitWrite(*txn, changes, absl::StrCat("create ", family_name, " ", id));
 }
 
 absl::Status RecordStoreBase::Mutate(
@@ -436,6 +463,7 @@ absl::Status RecordStoreBase::Mutate(
   }
   const std::set<std::string> old_keys = IndexKeys(kind_, record, id);
   const std::unique_ptr<Message> create_time = CopyMessageField(record, kCreateTimeField);
+  std::unique_ptr<Message> before = AuditCopy(record);
 
   CORRIDOR_RETURN_IF_ERROR(mutate(record));
 
@@ -448,7 +476,9 @@ absl::Status RecordStoreBase::Mutate(
                                              IndexKeys(kind_, record, id)));
   CORRIDOR_RETURN_IF_ERROR(
       FromRocks(txn->Put(cf, ToSlice(id), value), absl::StrCat("put ", family_name)));
-  return FromRocks(txn->Commit(), absl::StrCat("update ", family_name, " ", id));
+  std::vector<Change> changes;
+  changes.emplace_back(std::move(before), AuditCopy(record));
+  return CommitWrite(*txn, changes, absl::StrCat("update ", family_name, " ", id));
 }
 
 absl::Status RecordStoreBase::Delete(absl::string_view id, absl::string_view expected_etag) {
@@ -477,7 +507,9 @@ absl::Status RecordStoreBase::Delete(absl::string_view id, absl::string_view exp
                                              IndexKeys(kind_, *old, id), {}));
   CORRIDOR_RETURN_IF_ERROR(
       FromRocks(txn->Delete(cf, ToSlice(id)), absl::StrCat("delete ", family_name)));
-  return FromRocks(txn->Commit(), absl::StrCat("delete ", family_name, " ", id));
+  std::vector<Change> changes;
+  changes.emplace_back(AuditCopy(*old), nullptr);
+  return CommitWrite(*txn, changes, absl::StrCat("delete ", family_name, " ", id));
 }
 
 absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
@@ -507,10 +539,12 @@ absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
   }
 
   const absl::Time now = db_.clock().Now();
+  std::vector<Change> changes;
   for (auto& [id, record] : records) {
     std::optional<std::string>& stored = current[id];
     std::string previous_etag;
     std::set<std::string> old_keys;
+    std::unique_ptr<Message> before;
     if (stored) {
       std::unique_ptr<Message> old(record->New());
       if (!old->ParseFromString(*stored)) {
@@ -518,6 +552,7 @@ absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
             absl::StrCat(family_name, " ", id, ": stored record does not parse"));
       }
       if (may_replace) CORRIDOR_RETURN_IF_ERROR(may_replace(*old, *record));
+      before = AuditCopy(*old);
       previous_etag = GetEtag(*old);
       old_keys = IndexKeys(kind_, *old, id);
       std::unique_ptr<Message> create_time = CopyMessageField(*old, kCreateTimeField);
@@ -534,11 +569,45 @@ absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
     CORRIDOR_RETURN_IF_ERROR(
         FromRocks(txn->Put(cf, ToSlice(id), value), absl::StrCat("put ", family_name)));
     stored = std::move(value);
+    changes.emplace_back(std::move(before), AuditCopy(*record));
   }
   CORRIDOR_RETURN_IF_ERROR(PutIdempotency(*txn, db_, idem, reply));
   CORRIDOR_RETURN_IF_ERROR(
-      FromRocks(txn->Commit(), absl::StrCat("upsert batch of ", family_name)));
+      CommitWrite(*txn, changes, absl::StrCat("upsert batch of ", family_name)));
   return reply;
+}
+
+void RecordStoreBase::AuditWith(AuditLog* log, AuditEventsFn events,
+                                AfterCommitFn after_commit) {
+  audit_log_ = log;
+  audit_events_ = std::move(events);
+  after_commit_ = std::move(after_commit);
+}
+
+std::unique_ptr<Message> RecordStoreBase::AuditCopy(const Message& m) const {
+  if (audit_log_ == nullptr) return nullptr;
+  std::unique_ptr<Message> copy(m.New());
+  copy->CopyFrom(m);
+  return copy;
+}
+
+absl::Status RecordStoreBase::CommitWrite(rocksdb::Transaction& txn,
+                                          const std::vector<Change>& changes,
+                                          absl::string_view context) {
+  if (audit_log_ == nullptr) return FromRocks(txn.Commit(), context);
+  auto make_events = [&]() -> absl::StatusOr<std::vector<v1::AuditEvent>> {
+    std::vector<v1::AuditEvent> events;
+    for (const auto& [before, after] : changes) {
+      CORRIDOR_ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> more,
+                                audit_events_(before.get(), after.get()));
+      for (v1::AuditEvent& e : more) events.push_back(std::move(e));
+    }
+    return events;
+  };
+  return audit_log_->CommitTransaction(txn, make_events, [&] {
+    if (!after_commit_) return;
+    for (const auto& [before, after] : changes) after_commit_(before.get(), after.get());
+  });
 }
 
 absl::Status RecordStoreBase::List(const ListQuery& query,

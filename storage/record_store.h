@@ -2,6 +2,7 @@
 #define CORRIDOR_STORAGE_RECORD_STORE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -10,10 +11,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "corridor/v1/audit_service.pb.h"
 #include "google/protobuf/message.h"
+#include "rocksdb/utilities/transaction.h"
 #include "storage/database.h"
 
 namespace corridor::storage {
+
+class AuditLog;
 
 // One secondary-index entry of a record: (index name, value).
 struct IndexEntry {
@@ -45,6 +50,22 @@ struct Idempotency {
 
 // SHA-256 of the request's deterministic serialisation (32 bytes).
 std::string RequestFingerprint(const google::protobuf::Message& request);
+
+// The deterministic serialisation of `m` (map entries sorted).
+std::string SerializeDeterministically(const google::protobuf::Message& m);
+
+// Sets `record`'s etag field to the etag that follows `previous` (empty for a
+// new record: a random seed is used), as every RecordStore write does.
+void SetNextEtag(absl::string_view previous, google::protobuf::Message& record);
+
+// Reads the idempotency entry `key`: nullopt when absent, else the stored
+// reply, or FAILED_PRECONDITION "request_id: already used with a different
+// request" when it was stored for another request hash; DATA_LOSS when
+// truncated. `value` is the raw stored entry.
+absl::StatusOr<std::optional<std::string>> MatchIdempotencyEntry(absl::string_view value,
+                                                                 absl::string_view request_hash);
+// The stored form of an idempotency entry.
+std::string IdempotencyEntry(absl::string_view request_hash, absl::string_view reply);
 
 // Page sizes: 0 means kDefaultPageSize; 1..kMaxPageSize; anything else is
 // INVALID_ARGUMENT naming page_size.
@@ -126,9 +147,34 @@ class RecordStoreBase {
 
   Database& database() const { return db_; }
 
+  // The events of one change: `before` is null for a create, `after` null for
+  // a delete (both are the records as stored).
+  // It runs under the log's append lock; an error vetoes the write.
+  using AuditEventsFn = std::function<absl::StatusOr<std::vector<v1::AuditEvent>>(
+      const google::protobuf::Message* before, const google::protobuf::Message* after)>;
+  using AfterCommitFn = std::function<void(const google::protobuf::Message* before,
+                                           const google::protobuf::Message* after)>;
+  // Audits every later write of this store: the events of each change go
+  // into `log` in the write's own transaction, and `after_commit` (optional)
+  // runs for each change once the write is durable, under the log's append
+  // lock. Call before the store is shared between threads; `log` must
+  // outlive the store.
+  void AuditWith(AuditLog* log, AuditEventsFn events, AfterCommitFn after_commit);
+
  private:
+  using Change = std::pair<std::unique_ptr<google::protobuf::Message>,
+                           std::unique_ptr<google::protobuf::Message>>;
+  // Commits `txn`, through the audit log when this store is audited.
+  absl::Status CommitWrite(rocksdb::Transaction& txn, const std::vector<Change>& changes,
+                           absl::string_view context);
+  // A copy of `m` when this store is audited, else null.
+  std::unique_ptr<google::protobuf::Message> AuditCopy(const google::protobuf::Message& m) const;
+
   Database& db_;
   RecordKind kind_;
+  AuditLog* audit_log_ = nullptr;
+  AuditEventsFn audit_events_;
+  AfterCommitFn after_commit_;
 };
 
 // A page of records.
@@ -191,6 +237,12 @@ class RecordStore {
       };
     }
     return base_.UpsertBatch(untyped, idem, std::move(reply), check);
+  }
+
+  // See RecordStoreBase::AuditWith.
+  void AuditWith(AuditLog* log, RecordStoreBase::AuditEventsFn events,
+                 RecordStoreBase::AfterCommitFn after_commit) {
+    base_.AuditWith(log, std::move(events), std::move(after_commit));
   }
 
   absl::StatusOr<Page<T>> List(const ListQuery& query) const {

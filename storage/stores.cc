@@ -103,4 +103,11 @@ RecordKind ApplicationKind() {
               ApplicationIndexes);
 }
 
+RecordKind ReservationKind() {
+  RecordKind kind;
+  kind.family = Family::kReservations;
+  kind.prototype = &v1::Reservation::default_instance();
+  return kind;
+}
+
 }  // namespace corridor::storage

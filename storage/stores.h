@@ -6,6 +6,7 @@
 #include "corridor/v1/application_service.pb.h"
 #include "corridor/v1/candidate_service.pb.h"
 #include "corridor/v1/employer_service.pb.h"
+#include "corridor/v1/ledger_service.pb.h"
 #include "corridor/v1/vacancy_service.pb.h"
 #include "storage/database.h"
 #include "storage/record_store.h"
@@ -20,6 +21,9 @@ RecordKind VacancyKind();
 RecordKind AgreementKind();
 RecordKind QuotaCellKind();
 RecordKind ApplicationKind();
+// Reservations are written only by the QuotaLedger (in its own batches);
+// the store serves reads and listings.
+RecordKind ReservationKind();
 
 // One store per kind of record, over one database. Quota cells are keyed by
 // QuotaCellKey(agreement_id, cell_id). Thread-safe.
@@ -32,7 +36,8 @@ struct Stores {
         vacancies(db, VacancyKind()),
         agreements(db, AgreementKind()),
         quota_cells(db, QuotaCellKind()),
-        applications(db, ApplicationKind()) {}
+        applications(db, ApplicationKind()),
+        reservations(db, ReservationKind()) {}
 
   RecordStore<v1::Agency> agencies;
   RecordStore<v1::Employer> employers;
@@ -41,6 +46,7 @@ struct Stores {
   RecordStore<v1::Agreement> agreements;
   RecordStore<v1::QuotaCell> quota_cells;
   RecordStore<v1::Application> applications;
+  RecordStore<v1::Reservation> reservations;
 };
 
 }  // namespace corridor::storage

@@ -30,8 +30,10 @@
 // exist (country ZZ, agencies/nope, agreements/nope).
 //
 // Reservations and allocation rounds can only be made through the RPCs under
-// test; until those are implemented there is no own or other reservation or
-// round, and those cases are reported as skipped (their missing case runs).
+// test: reservations are made with ReserveUnit as operator in the own and the
+// other agreement's root cell. Allocation rounds are not implemented yet, so
+// there is no own or other round, and those cases are reported as skipped
+// (their missing case runs).
 //
 // Each (method, role) gets a fresh, seeded server, so a Delete allowed in one
 // case cannot change what another role's case sees.

@@ -176,6 +176,8 @@ void TestServer::Start() {
   vacancies = v1::VacancyService::NewStub(channel_);
   agreements = v1::AgreementService::NewStub(channel_);
   match = v1::MatchService::NewStub(channel_);
+  ledger = v1::LedgerService::NewStub(channel_);
+  audit = v1::AuditService::NewStub(channel_);
 }
 
 TestServer::~TestServer() { Stop(); }

@@ -10,6 +10,8 @@
 
 #include "corridor/v1/agency_service.grpc.pb.h"
 #include "corridor/v1/agreement_service.grpc.pb.h"
+#include "corridor/v1/audit_service.grpc.pb.h"
+#include "corridor/v1/ledger_service.grpc.pb.h"
 #include "corridor/v1/candidate_service.grpc.pb.h"
 #include "corridor/v1/employer_service.grpc.pb.h"
 #include "corridor/v1/match_service.grpc.pb.h"
@@ -62,6 +64,8 @@ class TestServer {
   std::unique_ptr<v1::VacancyService::Stub> vacancies;
   std::unique_ptr<v1::AgreementService::Stub> agreements;
   std::unique_ptr<v1::MatchService::Stub> match;
+  std::unique_ptr<v1::LedgerService::Stub> ledger;
+  std::unique_ptr<v1::AuditService::Stub> audit;
 
  private:
   void Start();

@@ -15,9 +15,29 @@ TEST(KeysTest, FamilyNamesAreListedInOpenOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{"default", "agencies", "employers", "candidates",
                                              "vacancies", "agreements", "quota_cells",
                                              "applications", "indexes", "idempotency",
-                                             "meta"}));
+                                             "meta", "reservations", "ledger", "audit"}));
   EXPECT_EQ(FamilyName(Family::kQuotaCells), "quota_cells");
   EXPECT_EQ(FamilyName(Family::kMeta), "meta");
+}
+
+TEST(KeysTest, AuditEntryKeysSortInLogOrder) {
+  EXPECT_EQ(AuditEntryKey(0), std::string(8, '\0'));
+  EXPECT_EQ(AuditEntryKey(258), std::string("\0\0\0\0\0\0\x01\x02", 8));
+  EXPECT_LT(AuditEntryKey(255), AuditEntryKey(256));
+  EXPECT_LT(AuditEntryKey(65535), AuditEntryKey(65536));
+  uint64_t index = 0;
+  ASSERT_TRUE(ParseAuditEntryKey(AuditEntryKey(1234567890123ULL), index));
+  EXPECT_EQ(index, 1234567890123ULL);
+  EXPECT_FALSE(ParseAuditEntryKey("short", index));
+}
+
+TEST(KeysTest, CellCountersRoundTripAndRejectOtherLengths) {
+  int64_t reserved = 0;
+  int64_t committed = 0;
+  ASSERT_TRUE(DecodeCellCounters(EncodeCellCounters(39000, 7), reserved, committed));
+  EXPECT_EQ(reserved, 39000);
+  EXPECT_EQ(committed, 7);
+  EXPECT_FALSE(DecodeCellCounters(std::string(15, '\0'), reserved, committed));
 }
 
 TEST(KeysTest, QuotaCellKeyJoinsAgreementAndCellWithSlash) {
