@@ -961,7 +961,14 @@ absl::Status Validator::ValidateQuotaCell(const v1::QuotaCell& cell,
   const std::string period = Field(p, "period");
   CORRIDOR_RETURN_IF_ERROR(CheckDateRange(cell.period(), period));
   const std::string destination = Field(p, "destination");
-  CORRIDOR_RETURN_IF_ERROR(CheckCountry(iso_, cell.destination(), destination, true));
+  // Empty: a pool shared by every destination of the agreement (only
+  // meaningful, so only allowed, when there are several).
+  if (cell.destination().empty() && agreement.destinations_size() < 2) {
+    return Invalid(destination,
+                   "required (an empty destination pools the agreement's destinations, and "
+                   "this agreement has only one)");
+  }
+  CORRIDOR_RETURN_IF_ERROR(CheckCountry(iso_, cell.destination(), destination, false));
   const std::string origin = Field(p, "origin");
   CORRIDOR_RETURN_IF_ERROR(CheckCountry(iso_, cell.origin(), origin, false));
   const std::string isco = Field(p, "isco_prefix");
@@ -992,7 +999,7 @@ absl::Status Validator::ValidateQuotaCell(const v1::QuotaCell& cell,
     return Invalid(Field(period, "start"),
                    "the period starts after the agreement's expiry_date");
   }
-  if (!Contains(agreement.destinations(), cell.destination())) {
+  if (!cell.destination().empty() && !Contains(agreement.destinations(), cell.destination())) {
     return Invalid(destination, "must be one of the agreement's destinations");
   }
   if (!cell.origin().empty() && !Contains(agreement.origins(), cell.origin())) {

@@ -158,6 +158,11 @@ INSTANTIATE_TEST_SUITE_P(
          [](CellCase& c) { *c.cell.mutable_period()->mutable_start() = MakeDate(0, 1, 1); }},
         {"MissingDestination", "quota_cell.destination",
          [](CellCase& c) { c.cell.clear_destination(); }},
+        {"PoolUnderADestinationParent", "quota_cell.destination",
+         [](CellCase& c) {
+           c.agreement.add_destinations("PT");
+           c.cell.clear_destination();
+         }},
         {"LowercaseDestination", "quota_cell.destination",
          [](CellCase& c) { c.cell.set_destination("es"); }},
         {"Alpha3Destination", "quota_cell.destination",
@@ -307,6 +312,20 @@ INSTANTIATE_TEST_SUITE_P(
          [](CellCase& c) { c.cell.clear_isco_prefix(); }},
         {"AnyScheme", "", [](CellCase& c) { c.cell.clear_scheme(); }},
         {"AnyOrigin", "", [](CellCase& c) { c.cell.clear_origin(); }},
+        // A pooled offer: one root for every destination of the agreement,
+        // with a child for one of them.
+        {"PooledRootAcrossDestinations", "",
+         [](CellCase& c) {
+           c.agreement.add_destinations("PT");
+           MakeRoot(c);
+           c.cell.clear_destination();
+         }},
+        {"OneDestinationUnderAPool", "",
+         [](CellCase& c) {
+           c.agreement.add_destinations("PT");
+           c.parent->clear_destination();
+           c.cell.set_destination("PT");
+         }},
         {"AgreementWithoutScopeTakesAnyGroup",
          "",
          [](CellCase& c) {
