@@ -207,6 +207,36 @@ absl::Status QuotaLedger::Load() {
     }
     CORRIDOR_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan reservations"));
   }
+  // A database written before the audit log existed has cells but no log
+  // and no ledger use: the log starts by adopting them, one CAP_CHANGE each.
+  if (log_.size() == 0 && !cells_.empty() && held_.empty()) {
+    bool unused = true;
+    for (const auto& [key, cell] : cells_) unused = unused && cell->reserved + cell->committed == 0;
+    if (unused) {
+      std::vector<const Cell*> sorted;
+      for (const auto& [key, cell] : cells_) sorted.push_back(cell.get());
+      std::sort(sorted.begin(), sorted.end(),
+                [](const Cell* a, const Cell* b) { return a->key < b->key; });
+      std::vector<v1::AuditEvent> events;
+      for (const Cell* cell : sorted) {
+        v1::AuditEvent e;
+        e.set_actor("system:adoption");
+        e.set_kind(kEventCapChange);
+        e.set_reason_code("ADOPTED");
+        e.add_subjects(cell->name);
+        v1::CellEffect* effect = e.add_effects();
+        effect->set_quota_cell(cell->name);
+        effect->set_cap(cell->cap);
+        events.push_back(std::move(e));
+      }
+      rocksdb::WriteBatch wb;
+      CORRIDOR_RETURN_IF_ERROR(writer->Stage(wb, events));
+      rocksdb::WriteOptions synced = db.write_options();
+      synced.sync = true;
+      CORRIDOR_RETURN_IF_ERROR(storage::FromRocks(db.db()->Write(synced, &wb), "adopt quota cells"));
+      writer->Committed();
+    }
+  }
   return CheckLocked();
 }
 

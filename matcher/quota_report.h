@@ -3,7 +3,8 @@
 
 // Ministries' usage reports (DOMAIN.md section 9), computed by replaying the
 // audit log up to a moment, so a report "as of" any past moment uses exactly
-// what the log said then.
+// what the log said then. Event times never decrease along the log (the
+// AuditLog guarantees it), so the events up to a moment are a prefix.
 
 #include <string>
 

@@ -210,7 +210,7 @@ Status AuditServiceImpl::GetQuotaUsageReport(ServerContext* ctx,
                    return absl::NotFoundError(absl::StrCat(req->agreement(), " not found"));
                  }
                  CORRIDOR_RETURN_IF_ERROR(a.status());
-                 absl::Time as_of = absl::Now();
+                 absl::Time as_of = stores_.agreements.database().clock().Now();
                  if (req->has_as_of()) {
                    as_of = absl::FromUnixSeconds(req->as_of().seconds()) +
                            absl::Nanoseconds(req->as_of().nanos());

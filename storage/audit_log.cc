@@ -1,5 +1,6 @@
 #include "storage/audit_log.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -165,10 +166,14 @@ std::unique_ptr<AuditLog::Writer> AuditLog::Lock() {
 absl::Status AuditLog::Writer::Stage(rocksdb::WriteBatchBase& batch,
                                      std::vector<v1::AuditEvent>& events) {
   if (events.empty()) return absl::OkStatus();
-  const int64_t now = absl::ToUnixMicros(log_.db_.clock().Now());
+  int64_t now = absl::ToUnixMicros(log_.db_.clock().Now());
   Hash root;
   {
     absl::MutexLock lock(&log_.tree_mu_);
+    // Event times never go backwards, even if the wall clock steps back, so
+    // "the log as of T" is always a prefix of the log.
+    const int64_t last = staged_ ? ToMicros(staged_head_.time()) : ToMicros(log_.head_.time());
+    now = std::max(now, last);
     for (v1::AuditEvent& event : events) {
       if (!event.has_time()) SetMicros(now, *event.mutable_time());
       event.set_index(static_cast<int64_t>(next_index_));

@@ -61,7 +61,8 @@ class AuditLog {
     Writer(Writer&&) = delete;
     Writer& operator=(Writer&&) = delete;
 
-    // Assigns each event its index (and its time, when unset), computes its
+    // Assigns each event its index (and its time, when unset: the clock's
+    // time, or the previous event's when the clock went back), computes its
     // leaf_data, and puts the entries and the new signed head into `batch`.
     // `events` are updated in place. INTERNAL when serialisation fails.
     absl::Status Stage(rocksdb::WriteBatchBase& batch, std::vector<v1::AuditEvent>& events);

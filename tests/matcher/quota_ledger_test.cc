@@ -320,6 +320,29 @@ TEST(QuotaLedgerRestartTest, CountersThatDisagreeWithTheRecordsRefuseToStart) {
   EXPECT_THAT(std::string(f.open_status().message()), testing::HasSubstr("farm"));
 }
 
+TEST(QuotaLedgerRestartTest, CellsWrittenBeforeTheAuditLogExistedAreAdoptedIntoIt) {
+  LedgerFixture f;
+  f.Close();
+  {
+    // Cells stored without any log, as by a server older than the ledger.
+    storage::Stores raw(f.db());
+    v1::QuotaCell c;
+    c.set_name("agreements/old/quotaCells/root");
+    c.set_destination("ES");
+    c.set_cap(40);
+    ASSERT_TRUE(raw.quota_cells.Create(storage::QuotaCellKey("old", "root"), c).ok());
+  }
+  f.Open();
+  ASSERT_TRUE(f.open_status().ok()) << f.open_status();
+  ASSERT_EQ(f.log().size(), 1u);
+  std::vector<v1::AuditEvent> events = f.log().Read(0, 10).value();
+  EXPECT_EQ(events[0].reason_code(), "ADOPTED");
+  EXPECT_EQ(events[0].effects(0).cap(), 40);
+  ASSERT_TRUE(f.Reserve("old", "root", "after").ok());
+  f.Restart();
+  EXPECT_TRUE(f.open_status().ok()) << f.open_status();
+}
+
 TEST(QuotaLedgerAuditTest, CellInUseCannotBeDeletedAndCapChangesAreLogged) {
   LedgerFixture f;
   BuildTree(f);
