@@ -9,10 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "clients/cli/audit_commands.h"
 #include "clients/cli/demo_commands.h"
 #include "clients/cli/match_commands.h"
 #include "clients/cli/demo_generator.h"
 #include "clients/cli/import_command.h"
+#include "clients/cli/ledger_commands.h"
 #include "clients/cli/output.h"
 #include "clients/cli/resources.h"
 #include "common/principal.h"
@@ -365,6 +367,152 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
   explain->add_option("vacancy", explain_args.vacancy, "vacancies/{id} or {id}")->required();
   explain->callback([&] {
     action = with_server([&](const Connection& c) { return RunExplain(c, io, explain_args); });
+  });
+
+  // The quota ledger.
+  CLI::App* ledger = app.add_subcommand("ledger", "Quota reservations (the quota ledger)");
+  ledger->require_subcommand(1);
+  ledger->fallthrough();
+  ReserveArgs reserve_args;
+  CLI::App* reserve = ledger->add_subcommand("reserve", "Hold one unit of a quota cell and its ancestors");
+  reserve->fallthrough();
+  reserve->add_option("--cell", reserve_args.cell, "agreements/{a}/quotaCells/{c} (or {c} with --agreement)")
+      ->required();
+  reserve->add_option("--agreement", reserve_args.agreement, "the agreement, for a bare cell id");
+  reserve->add_option("--application", reserve_args.application, "applications/{id} or {id}");
+  reserve->add_option("--hold-seconds", reserve_args.hold_seconds,
+                      "hold length, 60..7776000 (default: 14 days)")
+      ->check(CLI::Range(int64_t{0}, int64_t{7776000}));
+  reserve->add_option("--request-id", reserve_args.request_id,
+                      "required: makes the call safe to retry")
+      ->required();
+  reserve->callback([&] {
+    action = with_server([&](const Connection& c) { return RunReserve(c, io, reserve_args); });
+  });
+  ReservationChangeArgs commit_args;
+  CLI::App* commit = ledger->add_subcommand("commit", "Commit a held unit (visa issued)");
+  commit->fallthrough();
+  commit->add_option("name", commit_args.name, "reservations/{id} or {id}")->required();
+  commit->add_option("--request-id", commit_args.request_id, "makes the call safe to retry");
+  commit->callback([&] {
+    action = with_server([&](const Connection& c) { return RunCommit(c, io, commit_args); });
+  });
+  ReservationChangeArgs release_args;
+  CLI::App* release = ledger->add_subcommand("release", "Release a held unit");
+  release->fallthrough();
+  release->add_option("name", release_args.name, "reservations/{id} or {id}")->required();
+  release->add_option("--reason", release_args.reason, "reason code [A-Z0-9_], e.g. WITHDRAWN")
+      ->required();
+  release->add_option("--request-id", release_args.request_id, "makes the call safe to retry");
+  release->callback([&] {
+    action = with_server([&](const Connection& c) { return RunRelease(c, io, release_args); });
+  });
+  ReservationChangeArgs correct_args;
+  CLI::App* correct = ledger->add_subcommand(
+      "correct", "Return a committed unit: a ministry correction (destination ministry only)");
+  correct->fallthrough();
+  correct->add_option("name", correct_args.name, "reservations/{id} or {id}")->required();
+  correct->add_option("--reason", correct_args.reason, "why, 1..512 bytes")->required();
+  correct->add_option("--request-id", correct_args.request_id,
+                      "required: makes the call safe to retry")
+      ->required();
+  correct->callback([&] {
+    action = with_server([&](const Connection& c) { return RunCorrect(c, io, correct_args); });
+  });
+  std::string reservation_name;
+  CLI::App* get_reservation = ledger->add_subcommand("get", "Show one reservation");
+  get_reservation->fallthrough();
+  get_reservation->add_option("name", reservation_name, "reservations/{id} or {id}")->required();
+  get_reservation->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunGetReservation(c, io, reservation_name); });
+  });
+  ListReservationsArgs list_reservations_args;
+  CLI::App* list_reservations = ledger->add_subcommand("list", "List reservations (one page, or --all)");
+  list_reservations->fallthrough();
+  list_reservations->add_option(
+      "--filter", list_reservations_args.filter,
+      "fields quota_cell, state, application, e.g. 'state = \"RESERVATION_STATE_HELD\"'");
+  list_reservations->add_option("--page-size", list_reservations_args.page_size,
+                                "results per page (1..1000)")
+      ->check(CLI::Range(0, 1000));
+  list_reservations->add_option("--page-token", list_reservations_args.page_token,
+                                "continue from a previous page");
+  list_reservations->add_flag("--all", list_reservations_args.all,
+                              "follow next_page_token to the end");
+  list_reservations->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunListReservations(c, io, list_reservations_args); });
+  });
+
+  // The audit log.
+  CLI::App* audit = app.add_subcommand("audit", "The audit log: keys, heads, events, reports, verify");
+  audit->require_subcommand(1);
+  audit->fallthrough();
+  std::string keygen_out;
+  CLI::App* keygen = audit->add_subcommand("keygen", "Write a new Ed25519 signing key file");
+  keygen->fallthrough();
+  keygen->add_option("--out", keygen_out, "the key file to create (refused if it exists)")
+      ->required();
+  keygen->callback([&] { action = [&] { return RunKeygen(io, keygen_out); }; });
+  std::string key_file;
+  CLI::App* public_key = audit->add_subcommand("public-key", "Print the public key of a key file");
+  public_key->fallthrough();
+  public_key->add_option("--key-file", key_file, "the signing key file")->required();
+  public_key->callback([&] { action = [&] { return RunPublicKey(io, key_file); }; });
+  HeadArgs head_args;
+  CLI::App* head = audit->add_subcommand("head", "The latest signed tree head");
+  head->fallthrough();
+  head->add_option("--public-key", head_args.public_key,
+                   "check the signature: 64 hex digits or a file holding them");
+  head->callback([&] {
+    action = with_server([&](const Connection& c) { return RunHead(c, io, head_args); });
+  });
+  EventsArgs events_args;
+  CLI::App* events = audit->add_subcommand("events", "List audit events");
+  events->fallthrough();
+  events->add_option("--start", events_args.start, "first leaf index")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  events->add_option("--filter", events_args.filter,
+                     "fields kind, subject, e.g. 'kind = \"RELEASE\"'");
+  events->add_option("--limit", events_args.limit, "most events shown; 0 for all")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  events->callback([&] {
+    action = with_server([&](const Connection& c) { return RunEvents(c, io, events_args); });
+  });
+  ReportArgs report_args;
+  CLI::App* report = audit->add_subcommand("report", "Quota usage of an agreement's cells, as of a moment");
+  report->fallthrough();
+  report->add_option("--agreement", report_args.agreement, "agreements/{a} or {a}")->required();
+  report->add_option("--as-of", report_args.as_of, "RFC 3339 instant (default: now)");
+  report->add_option("--dimension", report_args.dimension, "group by (default: cell)")
+      ->check(CLI::IsMember(
+          {"cell", "origin", "destination", "occupation", "scheme", "gender", "age_band"}));
+  report->add_option("--csv", report_args.csv_file, "also write the rows as CSV to this file");
+  report->add_option("--format", report_args.format, "table or csv (CSV on stdout)")
+      ->check(CLI::IsMember({"table", "csv"}))
+      ->capture_default_str();
+  report->callback([&] {
+    action = with_server([&](const Connection& c) { return RunReport(c, io, report_args); });
+  });
+  VerifyArgs verify_args;
+  CLI::App* verify = audit->add_subcommand(
+      "verify", "Check the whole log with the public API and the public key only");
+  verify->fallthrough();
+  verify->add_option("--public-key", verify_args.public_key,
+                     "the log's public key: 64 hex digits or a file holding them")
+      ->required();
+  verify->add_option("--state-file", verify_args.state_file,
+                     "keeps the last verified head; later runs prove the log extends it");
+  verify->add_option("--samples", verify_args.samples,
+                     "random leaves proved besides the first and last (all when <= 256 events)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  verify->add_option("--seed", verify_args.seed, "seed of the sample (default: random)");
+  verify->callback([&] {
+    action = with_server([&](const Connection& c) { return RunVerify(c, io, verify_args); });
   });
 
   try {
