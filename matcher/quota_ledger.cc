@@ -581,7 +581,10 @@ void QuotaLedger::CommitterLoop() {
       batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    ProcessBatch(batch);
+    const bool changed = ProcessBatch(batch);
+    // Outside the ledger's locks: the observer may take its own, and those may
+    // be held while asking the ledger for use (MatchEngine does).
+    if (changed && on_usage_changed_) on_usage_changed_();
     for (Op* op : batch) op->done.Notify();
   }
 }
@@ -602,7 +605,7 @@ void QuotaLedger::ExpiryLoop() {
   }
 }
 
-void QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
+bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
   storage::Database& db = stores_.reservations.database();
   std::unique_ptr<storage::AuditLog::Writer> writer = log_.Lock();
   absl::MutexLock lock(&mu_);
@@ -623,6 +626,7 @@ void QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
   std::vector<Cell*> touched;
   absl::flat_hash_set<Cell*> touched_set;
   bool any_effect = false;
+  bool written = false;
   absl::Status stage_error;
 
   auto path_of = [this](Cell* leaf) -> absl::StatusOr<std::vector<Cell*>> {
@@ -883,7 +887,7 @@ void QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
     }
     if (stage_error.ok()) {
       writer->Committed();
-      if (on_usage_changed_) on_usage_changed_();
+      written = true;
     } else {
       // Nothing of the batch is durable: undo every decision.
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
@@ -908,6 +912,7 @@ void QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
   for (Op* op : batch) {
     if (op->duplicate_of != nullptr) op->result = op->duplicate_of->result;
   }
+  return written;
 }
 
 std::optional<CellUsage> QuotaLedger::Usage(absl::string_view agreement_id,

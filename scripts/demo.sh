@@ -164,6 +164,31 @@ if [[ ! -e "${loaded_marker}" ]]; then
 else
   log "demo data already loaded (remove ${loaded_marker} to load again)"
 fi
+
+# 6. Quota use through the ledger: a few selections hold units in two corridors, one
+#    visa commits its unit, one withdrawal releases another. Fixed request ids make
+#    this safe to run again (a repeat returns the stored reply and changes nothing).
+reservation_name() { sed -n 's/.*"name": *"\(reservations\/[^"]*\)".*/\1/p' | head -n 1; }
+log "holding quota units through the ledger (group commit, WAL synced, audited)"
+es_co_cell="agreements/es-co-tcm/quotaCells/es-co-2027-92"
+it_gh_cell="agreements/it-flows-2027/quotaCells/it-2027-seasonal-gh"
+held=()
+for i in 1 2 3 4; do
+  held+=("$(cli --output json ledger reserve --cell "${es_co_cell}" --request-id "demo-es-co-${i}" |
+    reservation_name)")
+done
+for i in 1 2; do
+  cli --output json ledger reserve --cell "${it_gh_cell}" --request-id "demo-it-gh-${i}" >/dev/null
+done
+cli ledger commit "${held[0]}" --request-id demo-visa-1 >/dev/null
+cli ledger release "${held[1]}" --reason CANDIDATE_WITHDREW --request-id demo-withdraw-1 >/dev/null
+cli ledger list --filter "quota_cell = \"${es_co_cell}\""
+
 cli demo show
+
+# 7. What a ministry would run: the audit log checked with the public key alone.
+log "verifying the audit log with the public key only (corridor audit verify)"
+public_key="$("${cli_bin}" audit public-key --key-file "${data_dir}/audit-signing.key")"
+cli audit verify --public-key "${public_key}" --state-file "${state_dir}/audit-verified-head"
 
 log "corridord keeps running on ${listen}; stop it with: scripts/demo.sh --stop"
