@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shortlists end to end through gRPC, over a freshly loaded synthetic data set:
-#   1. `corridor demo generate` makes CANDIDATES candidates (and a tenth as many vacancies);
+#   1. `corridor demo generate` makes CANDIDATES candidates (and a tenth as many vacancies,
+#      or VACANCY_COUNT);
 #   2. a fresh corridord starts on a free loopback port with an empty data directory
 #      (--sync=never: the WAL is left to the OS, for loading speed; shortlists never write);
 #   3. `corridor demo load` loads reference data, candidates and vacancies; corridord's RSS
@@ -10,9 +11,13 @@
 #      logs its port (it listens only once the index is built), and until a first
 #      ShortlistCandidates call answers;
 #   5. bench/shortlist_load runs ShortlistCandidates round-robin over the first VACANCIES
-#      open vacancies at concurrency 1, then 8.
+#      open vacancies at concurrency 1, then 8;
+#   6. bench/shortlist_load --method=recommend runs RecommendVacancies (k=50) round-robin
+#      over RECOMMEND_CANDIDATES candidates spread evenly through the generated file, at
+#      concurrency 1, then 8.
 # Targets (../shared/PERFORMANCE.md): through gRPC p50 <= 4 ms, p99 <= 12 ms, >= 500 q/s on 2
-# cores; index <= 300 bytes per candidate; rebuild at start of 1M candidates <= 10 s.
+# cores; index <= 300 bytes per candidate; rebuild at start of 1M candidates <= 10 s;
+# top-50 vacancies for one candidate over 100k vacancies p99 <= 3 ms through gRPC.
 #
 # Usage: bench/shortlist_e2e.sh BUILD_DIR [CANDIDATES]
 #   BUILD_DIR   a CMake build directory holding clients/cli/corridor, server/corridord and
@@ -21,6 +26,9 @@
 # Environment: ESCO_DIR (default ../shared/data/esco beside the project),
 #              DURATION (seconds measured per run, default 20), WARMUP (default 2),
 #              VACANCIES (how many open vacancies to cycle over, default 200),
+#              VACANCY_COUNT (how many vacancies to generate, default CANDIDATES / 10; give
+#              100000 with fewer than 1M candidates to keep the recommendation target's size),
+#              RECOMMEND_CANDIDATES (how many candidates to cycle over, default 200),
 #              KEEP_DIR (when set, the generated data and database are left there and kept).
 set -euo pipefail
 
@@ -29,6 +37,7 @@ count=${2:-1000000}
 duration=${DURATION:-20}
 warmup=${WARMUP:-2}
 nvac=${VACANCIES:-200}
+ncand=${RECOMMEND_CANDIDATES:-200}
 project=$(cd "$(dirname "$0")/.." && pwd)
 esco=${ESCO_DIR:-$project/../shared/data/esco}
 corridor=$build/clients/cli/corridor
@@ -82,7 +91,8 @@ start_server() {
 
 if [ ! -s "$tmp/demo/manifest.json" ]; then
   echo "shortlist_e2e: generating $count synthetic candidates" >&2
-  "$corridor" demo generate --out "$tmp/demo" --candidates "$count" --esco-dir "$esco" >/dev/null
+  "$corridor" demo generate --out "$tmp/demo" --candidates "$count" --esco-dir "$esco" \
+    ${VACANCY_COUNT:+--vacancies "$VACANCY_COUNT"} >/dev/null
 fi
 token=$("$corridor" token issue --token-file "$tmp/tokens" --principal operator \
   --label shortlist-e2e-bench 2>/dev/null)
@@ -122,6 +132,20 @@ PY
 for c in 1 8; do
   echo "shortlist_e2e: concurrency $c" >&2
   "$load" --server "127.0.0.1:$port" --vacancy-list-from-server "$nvac" --k 50 \
+    --concurrency "$c" --duration-seconds "$duration" --warmup-seconds "$warmup"
+done
+
+# Recommendations: candidates spread evenly through the generated file (every step-th line).
+step=$(( count / ncand > 0 ? count / ncand : 1 ))
+awk -v step="$step" -v n="$ncand" '(NR - 1) % step == 0 { print; if (++taken == n) exit }' \
+  "$tmp/demo/candidates.jsonl" | grep -o '"name": *"candidates/[^"]*"' |
+  sed 's/.*"\(candidates\/[^"]*\)"$/\1/' >"$tmp/recommend-candidates.txt"
+echo "shortlist_e2e: RecommendVacancies over $(wc -l <"$tmp/recommend-candidates.txt")" \
+  "candidates, $(sed -n 's/.*"vacancies":\([0-9]*\).*/\1/p' "$tmp/demo/manifest.json") vacancies" >&2
+for c in 1 8; do
+  echo "shortlist_e2e: recommend, concurrency $c" >&2
+  "$load" --server "127.0.0.1:$port" --method recommend \
+    --candidates "$tmp/recommend-candidates.txt" --k 50 \
     --concurrency "$c" --duration-seconds "$duration" --warmup-seconds "$warmup"
 done
 rss_after=$(rss_kb "$server_pid")

@@ -1,14 +1,16 @@
-// A small gRPC load client for ShortlistCandidates (end-to-end shortlist
-// figures; docs/benchmarks.md). N threads, each with its own stub, share a few
-// channels and issue ShortlistCandidates round-robin over a vacancy list for a
-// bounded time; after a warm-up, every request's latency is recorded
-// (steady_clock) and the totals, errors by code, QPS and p50/p90/p99/max are
-// printed. Loopback use only: the token travels in plaintext.
+// A small gRPC load client for ShortlistCandidates and RecommendVacancies
+// (end-to-end figures; docs/benchmarks.md). N threads, each with its own stub,
+// share a few channels and issue ShortlistCandidates round-robin over a vacancy
+// list (--method=shortlist, the default) or RecommendVacancies round-robin over
+// a candidate list (--method=recommend --candidates FILE) for a bounded time;
+// after a warm-up, every request's latency is recorded (steady_clock) and the
+// totals, errors by code, QPS and p50/p90/p99/max are printed. Loopback use
+// only: the token travels in plaintext.
 //
 // Extra modes used by bench/postgres_compare.sh:
-//   --dump-results FILE   after the run, one line per vacancy: "vacancy<TAB>median
-//                         latency ms<TAB>requests<TAB>eligible_count<TAB>id,id,..." (top k,
-//                         best first)
+//   --dump-results FILE   after the run, one line per vacancy (per candidate with
+//                         --method=recommend): "name<TAB>median latency ms<TAB>requests<TAB>
+//                         eligible_count (matches returned)<TAB>id,id,..." (top k, best first)
 //   --dump-registered FILE  page through ListCandidates and write
 //                         "id<TAB>create_time in microseconds" per candidate, then exit.
 
@@ -33,6 +35,7 @@
 #include "corridor/v1/candidate_service.grpc.pb.h"
 #include "corridor/v1/match_service.grpc.pb.h"
 #include "corridor/v1/vacancy_service.grpc.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace {
 
@@ -42,7 +45,9 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string server = "127.0.0.1:50051";
   std::string token;
+  std::string method = "shortlist";
   std::string vacancies_file;
+  std::string candidates_file;
   int from_server = 0;
   int k = 50;
   int concurrency = 8;
@@ -132,6 +137,30 @@ int DumpRegistered(const Options& o) {
   return out.good() ? 0 : 1;
 }
 
+// Reads one resource name per line ("v1" or "vacancies/v1"); false when unreadable.
+bool ReadNames(const std::string& path, const std::string& collection,
+               std::vector<std::string>& out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    out.push_back(line.rfind(collection + "/", 0) == 0 ? line : collection + "/" + line);
+  }
+  return true;
+}
+
+// "id,id,..." of the matches' candidates (shortlist) or vacancies (recommend).
+std::string MatchIds(const google::protobuf::RepeatedPtrField<v1::Match>& matches, bool vacancies) {
+  std::string line;
+  for (int i = 0; i < matches.size(); ++i) {
+    if (i > 0) line += ',';
+    line += Bare(vacancies ? matches.Get(i).vacancy() : matches.Get(i).candidate());
+  }
+  return line;
+}
+
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
@@ -141,8 +170,8 @@ double Percentile(const std::vector<double>& sorted, double p) {
 struct ThreadResult {
   std::vector<double> latencies_ms;
   std::map<int, int64_t> errors;
-  std::map<std::string, std::string> results;  // vacancy -> eligible<TAB>ids
-  std::map<std::string, std::vector<double>> per_vacancy_ms;
+  std::map<std::string, std::string> results;  // target -> eligible<TAB>ids
+  std::map<std::string, std::vector<double>> per_target_ms;
 };
 
 }  // namespace
@@ -150,16 +179,27 @@ struct ThreadResult {
 int main(int argc, char** argv) {
   Options o;
   if (const char* t = std::getenv("CORRIDOR_TOKEN")) o.token = t;
-  CLI::App app{"Load client for corridor.v1.MatchService/ShortlistCandidates"};
+  CLI::App app{"Load client for corridor.v1.MatchService/ShortlistCandidates and "
+               "RecommendVacancies"};
   app.add_option("--server", o.server, "HOST:PORT of corridord (loopback)");
   app.add_option("--token", o.token, "bearer token (default $CORRIDOR_TOKEN)");
+  app.add_option("--method", o.method,
+                 "shortlist (ShortlistCandidates over vacancies) or recommend "
+                 "(RecommendVacancies over candidates)")
+      ->check(CLI::IsMember({"shortlist", "recommend"}));
+  auto* candidates_opt =
+      app.add_option("--candidates", o.candidates_file,
+                     "with --method=recommend: file with one candidate name per line "
+                     "(c1 or candidates/c1)");
   auto* file = app.add_option("--vacancies", o.vacancies_file,
                               "file with one vacancy name per line (v1 or vacancies/v1)");
   auto* srv = app.add_option("--vacancy-list-from-server", o.from_server,
                              "take the first N open vacancies from ListVacancies")
                   ->check(CLI::Range(1, 1000000));
   file->excludes(srv);
-  app.add_option("--k", o.k, "shortlist size")->check(CLI::Range(1, 500));
+  candidates_opt->excludes(file);
+  candidates_opt->excludes(srv);
+  app.add_option("--k", o.k, "shortlist (or recommendation) size")->check(CLI::Range(1, 500));
   app.add_option("--concurrency", o.concurrency, "client threads")->check(CLI::Range(1, 1024));
   app.add_option("--channels", o.channels, "gRPC channels shared by the threads")
       ->check(CLI::Range(1, 64));
@@ -170,36 +210,45 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-seconds", o.timeout_seconds, "deadline of each call")
       ->check(CLI::Range(0.01, 600.0));
   app.add_option("--dump-results", o.dump_results,
-                 "write vacancy<TAB>eligible<TAB>top ids per vacancy");
+                 "write name<TAB>median ms<TAB>requests<TAB>eligible<TAB>top ids per "
+                 "vacancy (per candidate with --method=recommend)");
   app.add_option("--dump-registered", o.dump_registered,
                  "write id<TAB>create_time_micros of every candidate and exit");
   CLI11_PARSE(app, argc, argv);
 
   if (!o.dump_registered.empty()) return DumpRegistered(o);
 
-  std::vector<std::string> vacancies;
-  if (!o.vacancies_file.empty()) {
-    std::ifstream in(o.vacancies_file);
-    if (!in) {
+  const bool recommend = o.method == "recommend";
+  // The vacancies (shortlist) or candidates (recommend) cycled over.
+  std::vector<std::string> targets;
+  if (recommend) {
+    if (o.candidates_file.empty()) {
+      std::cerr << "shortlist_load: --method=recommend needs --candidates FILE\n";
+      return 2;
+    }
+    if (!ReadNames(o.candidates_file, "candidates", targets)) {
+      std::cerr << "shortlist_load: cannot read " << o.candidates_file << "\n";
+      return 2;
+    }
+  } else if (!o.candidates_file.empty()) {
+    std::cerr << "shortlist_load: --candidates needs --method=recommend\n";
+    return 2;
+  } else if (!o.vacancies_file.empty()) {
+    if (!ReadNames(o.vacancies_file, "vacancies", targets)) {
       std::cerr << "shortlist_load: cannot read " << o.vacancies_file << "\n";
       return 2;
     }
-    std::string line;
-    while (std::getline(in, line)) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.empty()) continue;
-      vacancies.push_back(line.rfind("vacancies/", 0) == 0 ? line : "vacancies/" + line);
-    }
   } else if (o.from_server > 0) {
-    if (int rc = ListOpenVacancies(o, vacancies); rc != 0) return rc;
+    if (int rc = ListOpenVacancies(o, targets); rc != 0) return rc;
   } else {
     std::cerr << "shortlist_load: give --vacancies FILE or --vacancy-list-from-server N\n";
     return 2;
   }
-  if (vacancies.empty()) {
-    std::cerr << "shortlist_load: no vacancies\n";
+  if (targets.empty()) {
+    std::cerr << "shortlist_load: no " << (recommend ? "candidates" : "vacancies") << "\n";
     return 1;
   }
+  const char* const rpc = recommend ? "RecommendVacancies" : "ShortlistCandidates";
 
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < o.channels; ++i) channels.push_back(MakeChannel(o, i));
@@ -220,17 +269,36 @@ int main(int argc, char** argv) {
       for (;;) {
         const Clock::time_point before = Clock::now();
         if (before >= stop) break;
-        const std::string& vacancy = vacancies[next.fetch_add(1) % vacancies.size()];
-        v1::ShortlistCandidatesRequest req;
-        req.set_vacancy(vacancy);
-        req.set_k(o.k);
-        v1::ShortlistCandidatesResponse resp;
+        const std::string& target = targets[next.fetch_add(1) % targets.size()];
         grpc::ClientContext ctx;
         Prepare(ctx, o);
-        grpc::Status st = stub->ShortlistCandidates(&ctx, req, &resp);
-        const Clock::time_point after = Clock::now();
+        grpc::Status st;
+        Clock::time_point after;
+        std::string summary;  // eligible<TAB>ids, for --dump-results
+        if (recommend) {
+          v1::RecommendVacanciesRequest req;
+          req.set_candidate(target);
+          req.set_k(o.k);
+          v1::RecommendVacanciesResponse resp;
+          st = stub->RecommendVacancies(&ctx, req, &resp);
+          after = Clock::now();
+          if (dump && st.ok()) {
+            summary = std::to_string(resp.matches_size()) + "\t" + MatchIds(resp.matches(), true);
+          }
+        } else {
+          v1::ShortlistCandidatesRequest req;
+          req.set_vacancy(target);
+          req.set_k(o.k);
+          v1::ShortlistCandidatesResponse resp;
+          st = stub->ShortlistCandidates(&ctx, req, &resp);
+          after = Clock::now();
+          if (dump && st.ok()) {
+            summary =
+                std::to_string(resp.eligible_count()) + "\t" + MatchIds(resp.matches(), false);
+          }
+        }
         if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED && before < measure_from) {
-          std::cerr << "shortlist_load: ShortlistCandidates is UNIMPLEMENTED on this server\n";
+          std::cerr << "shortlist_load: " << rpc << " is UNIMPLEMENTED on this server\n";
         }
         if (before < measure_from) continue;
         if (!st.ok()) {
@@ -238,14 +306,9 @@ int main(int argc, char** argv) {
           continue;
         }
         r.latencies_ms.push_back(std::chrono::duration<double, std::milli>(after - before).count());
-        if (dump) r.per_vacancy_ms[vacancy].push_back(r.latencies_ms.back());
-        if (dump && r.results.find(vacancy) == r.results.end()) {
-          std::string line = std::to_string(resp.eligible_count()) + "\t";
-          for (int i = 0; i < resp.matches_size(); ++i) {
-            if (i > 0) line += ',';
-            line += Bare(resp.matches(i).candidate());
-          }
-          r.results.emplace(vacancy, std::move(line));
+        if (dump) r.per_target_ms[target].push_back(r.latencies_ms.back());
+        if (dump && r.results.find(target) == r.results.end()) {
+          r.results.emplace(target, std::move(summary));
         }
       }
     });
@@ -257,13 +320,13 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   std::map<int, int64_t> errors;
   std::map<std::string, std::string> dumps;
-  std::map<std::string, std::vector<double>> per_vacancy;
+  std::map<std::string, std::vector<double>> per_target;
   for (ThreadResult& r : results) {
     all.insert(all.end(), r.latencies_ms.begin(), r.latencies_ms.end());
     for (const auto& [code, n] : r.errors) errors[code] += n;
     dumps.insert(r.results.begin(), r.results.end());
-    for (auto& [v, ms] : r.per_vacancy_ms) {
-      per_vacancy[v].insert(per_vacancy[v].end(), ms.begin(), ms.end());
+    for (auto& [v, ms] : r.per_target_ms) {
+      per_target[v].insert(per_target[v].end(), ms.begin(), ms.end());
     }
   }
   std::sort(all.begin(), all.end());
@@ -271,9 +334,10 @@ int main(int argc, char** argv) {
   for (const auto& [code, n] : errors) error_total += n;
   const int64_t requests = static_cast<int64_t>(all.size()) + error_total;
 
-  std::printf("shortlist_load: server %s, %zu vacancies, k=%d, concurrency %d, channels %d, "
+  std::printf("shortlist_load: %sserver %s, %zu %s, k=%d, concurrency %d, channels %d, "
               "%.1f s measured after %.1f s warm-up\n",
-              o.server.c_str(), vacancies.size(), o.k, o.concurrency, o.channels, measured_s,
+              recommend ? "RecommendVacancies, " : "", o.server.c_str(), targets.size(),
+              recommend ? "candidates" : "vacancies", o.k, o.concurrency, o.channels, measured_s,
               o.warmup_seconds);
   std::printf("requests %lld  ok %zu  errors %lld", static_cast<long long>(requests), all.size(),
               static_cast<long long>(error_total));
@@ -291,10 +355,10 @@ int main(int argc, char** argv) {
 
   if (dump) {
     std::ofstream out(o.dump_results);
-    for (const std::string& v : vacancies) {
+    for (const std::string& v : targets) {
       auto it = dumps.find(v);
       if (it == dumps.end()) continue;
-      std::vector<double>& ms = per_vacancy[v];
+      std::vector<double>& ms = per_target[v];
       std::sort(ms.begin(), ms.end());
       out << Bare(v) << '\t' << Percentile(ms, 0.5) << '\t' << ms.size() << '\t' << it->second
           << '\n';

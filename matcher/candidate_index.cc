@@ -134,8 +134,8 @@ struct CandidateIndex::State {
     v.residence = residence[s];
     v.education = sum.education;
     v.consent = (flags[s] & kConsent) != 0;
-    v.available_from = screen.available_from;
-    v.available_until = screen.available_until;
+    v.available_from = screen.available_from();
+    v.available_until = screen.available_until();
     v.occupations = occupations.Get(s);
     v.skills = skills.Get(s);
     v.languages = languages.Get(s);
@@ -651,10 +651,15 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
       // The k-th best score so far: thresholds only rise, so a quick bound
       // below it stays below for the whole block.
       const int64_t threshold = heap.size() == k ? heap.front().score : INT64_MIN;
+      // Candidates the screen decides and bounds below the threshold are
+      // only counted there, unless the occupation filter below must see
+      // every candidate first.
+      size_t below_count = 0;
       const size_t n_passed = Evaluator::ScreenBlock(
           screens + base, sums + base, len, plan,
           [&st, block_slots](size_t i) { return st.IdOf(block_slots[i]); }, ~allowed,
-          threshold, passed.data());
+          threshold, passed.data(), query.isco.digits == 0 ? &below_count : nullptr);
+      result.eligible_count += static_cast<int64_t>(below_count);
       constexpr uint32_t kFlags =
           Evaluator::kScreenUndecided | Evaluator::kScreenBelowThreshold;
       for (size_t j = 0; j < n_passed; ++j) {
@@ -667,7 +672,7 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
           bool any = false;
           if (sum.occ_count <= 2) {
             for (int o = 0; o < sum.occ_count && !any; ++o) {
-              any = IscoHasPrefix(Isco{sum.occ_code[o], sum.occ_digits[o]}, query.isco);
+              any = IscoHasPrefix(IscoFromIndex(sum.occ_isco[o]), query.isco);
             }
           } else {
             for (const OccupationEntry& o : st.occupations.Get(s)) {

@@ -21,20 +21,26 @@
 // CompiledVacancy::origins whose origin-wide failures are allowed (none, or
 // only QUOTA_EXHAUSTED when included), through one posting list per
 // nationality. Each posting list keeps, in the same order, every candidate's
-// CandidateScreen (availability, a 64-bit skill signature encoding level
-// thresholds, exact levels of 16 "hot" skills: 24 bytes; the most frequent at Rebuild
-// or ChooseHotSkills, else the first seen) and
-// CandidateSummary (agency, flags such as consent and not-returned, the first
-// two occupations, first three languages, preference facts: 32 bytes), both
-// made by SummarizeCandidate. The index holds no rule of its own: per block
-// of 1024 candidates it calls Evaluator::ScreenBlock (a branch-free first
-// pass over the screens for availability and the first must-have skill, then
-// SummaryFailures' rules on the survivors), which decides the rules from the
-// summary or says which need the lists (then Evaluator::ColdMustHaveMissing,
-// which reads only the skill list for must-have skills outside the hot set,
-// and Evaluator::CandidateFailures, the code Evaluate runs, decide), counts those passing as eligible (exact),
-// and calls Evaluate only when Evaluator::QuickScoreBoundMicros (table-driven,
-// computed in the screen against the k-th best score at the block's start)
+// CandidateScreen (availability stored for two comparisons, a 64-bit skill
+// signature encoding level thresholds, exact levels of 16 "hot" skills: 24
+// bytes; the most frequent at Rebuild or ChooseHotSkills, else the first
+// seen) and CandidateSummary (agency, flags such as consent and
+// not-returned, the first two occupations as table indexes, first three
+// languages, preference facts: 32 bytes), both made by SummarizeCandidate.
+// The index holds no rule of its own: per block of 1024 candidates it calls
+// Evaluator::ScreenBlock (a branch-free first pass over the screens for
+// availability and the first must-have skill, then the remaining rules on
+// the survivors' summaries, from per-vacancy tables and without loops in the
+// common case), which decides the rules from the summary or says which need
+// the lists (then Evaluator::ColdMustHaveMissing, which reads only the skill
+// list for must-have skills outside the hot set, and
+// Evaluator::CandidateFailures, the code Evaluate runs, decide). Every
+// candidate passing is counted as eligible (exact); those the summary
+// decided and whose quick score bound (Evaluator::QuickScoreBoundMicros,
+// table-driven, first from the occupation alone) is below the k-th best
+// score at the block's start are only counted, inside ScreenBlock, so the
+// index reads back only the few that may still enter the top k. For those,
+// it calls Evaluate only when the quick bound against the current k-th best
 // and then Evaluator::ScoreBoundMicros (an upper bound of the score computed
 // with Evaluate's arithmetic) can still enter the top k.
 // The verdicts returned are always Evaluate's (the brute-force test in

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -849,18 +850,27 @@ void SummarizeCandidate(const CandidateView& c, const HotSkills& hot, CandidateS
       w.hot_levels |= level << (4 * slot);
     }
   }
-  w.available_from = c.available_from;
-  w.available_until = c.available_until;
+  w.window_from =
+      c.available_from == kNoDay ? CandidateScreen::kNoWindowFrom : c.available_from;
+  w.window_until = c.available_until;
   s.agency = c.agency;
   s.occ_count = static_cast<uint8_t>(std::min<size_t>(c.occupations.size(), 255));
   for (size_t i = 0; i < c.occupations.size(); ++i) {
     const OccupationEntry& o = c.occupations[i];
     if (i < 2) {
-      s.occ_code[i] = o.isco.code;
-      s.occ_digits[i] = o.isco.digits;
-      s.occ_years[i] = o.experience_years;
+      const std::optional<uint16_t> index = IscoIndex(o.isco);
+      if (index.has_value()) {
+        s.occ_isco[i] = *index;
+        s.occ_years[i] = o.experience_years;
+      } else {
+        s.occ_count = 255;
+      }
     }
     s.occ_max_years = std::max(s.occ_max_years, o.experience_years);
+  }
+  if (s.occ_count > 2) {
+    s.occ_isco[0] = s.occ_isco[1] = kIscoIndexNone;
+    s.occ_years[0] = s.occ_years[1] = 0;
   }
   bool inline_languages = c.languages.size() <= 3;
   s.lang_count = static_cast<uint8_t>(std::min<size_t>(c.languages.size(), 255));
@@ -897,9 +907,17 @@ void SummarizeCandidate(const CandidateView& c, const HotSkills& hot, CandidateS
 namespace {
 
 constexpr uint32_t kPow10[5] = {1, 10, 100, 1000, 10000};
-constexpr uint32_t kIscoTableOffset[5] = {0, 0, 10, 110, 1110};
-constexpr size_t kIscoTableSize = 11110;
 static_assert(kCefrC2 <= 15, "language levels above 15 share level 15's term");
+
+// QuickScoreBoundMicros from the sum of its weighted terms.
+inline int64_t QuickMicros(double score) {
+  // Summed in another order than ScoreBoundImpl: the margin of 2 micros
+  // (plus a relative 1e-12) covers the truncation and the rounding
+  // differences (a few ulps).
+  const double micros = score * 1e6;
+  if (!(micros < 1e18 && micros > -1e18)) return INT64_MAX;
+  return static_cast<int64_t>(micros + std::abs(micros) * 1e-12) + 2;
+}
 
 }  // namespace
 
@@ -953,11 +971,15 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
       lang.term[level] = LanguageTerm(static_cast<uint8_t>(level), l.min_level);
     }
     p.languages.push_back(lang);
+    if (l.min_level > 0) {
+      p.language_checks.push_back(ScanPlan::LanguageCheck{
+          static_cast<uint16_t>(l.language <= UINT16_MAX ? l.language : 0), l.min_level});
+    }
   }
   // IscoCommonDigits against the vacancy's code for every code of 1..4
   // digits: the codes of d digits sharing the first c digits of the
   // vacancy's form one range.
-  p.occ_common.assign(kIscoTableSize, 0);
+  p.occ_common.assign(kIscoIndexCount, 0);  // kIscoIndexNone: 0
   const int vd = v.isco.digits;
   if (vd >= 1 && vd <= 4 && v.isco.code < kPow10[vd]) {
     for (int d = 1; d <= 4; ++d) {
@@ -965,14 +987,14 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
         const uint32_t prefix = v.isco.code / kPow10[vd - c];
         const uint32_t lo = prefix * kPow10[d - c], hi = (prefix + 1) * kPow10[d - c];
         for (uint32_t code = lo; code < hi && code < kPow10[d]; ++code) {
-          p.occ_common[kIscoTableOffset[d] + code] = static_cast<uint8_t>(c);
+          p.occ_common[kIscoIndexOffset[d] + code] = static_cast<uint8_t>(c);
         }
       }
     }
   } else {
     for (int d = 1; d <= 4; ++d) {
       for (uint32_t code = 0; code < kPow10[d]; ++code) {
-        p.occ_common[kIscoTableOffset[d] + code] =
+        p.occ_common[kIscoIndexOffset[d] + code] =
             static_cast<uint8_t>(IscoCommonDigits(Isco{static_cast<uint16_t>(code),
                                                        static_cast<uint8_t>(d)}, v.isco));
       }
@@ -980,6 +1002,32 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
   }
   p.needs_credentials = !v.required_credentials.empty();
   p.needs_licence = v.required_licence.has_value();
+  for (int flags = 0; flags < 256; ++flags) {
+    // The rules the summary's flags decide, as Run applies them: only
+    // verified credentials can be recognised, and a licence must be held.
+    uint32_t f = 0;
+    bool undecided = false;
+    if ((flags & CandidateSummary::kConsent) == 0) f |= Bit(Reason::kConsentMissing);
+    if (p.not_returned_ineligible && (flags & CandidateSummary::kNotReturned) != 0) {
+      f |= Bit(Reason::kNotReturnedFromPreviousStay);
+    }
+    if (p.needs_credentials) {
+      if ((flags & CandidateSummary::kVerifiedCredential) == 0) {
+        f |= Bit(Reason::kCredentialNotRecognised);
+      } else {
+        undecided = true;
+      }
+    }
+    if (p.needs_licence) {
+      if ((flags & CandidateSummary::kLicences) == 0) {
+        f |= Bit(Reason::kLicenceRequired);
+      } else {
+        undecided = true;
+      }
+    }
+    p.flag_failures[flags] = f;
+    p.flag_undecided[flags] = undecided ? 1 : 0;
+  }
   // The quick bound's terms: the same component values ScoreBoundMicros
   // computes, weighted; skill coverage and language margin lie in 0..1.
   const Weights& wt = p.weights;
@@ -1005,6 +1053,22 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
       p.quick_preference[lists * 4 + satisfied] =
           (lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists) * wt[7];
     }
+  }
+  // The quick bound by OccupationKey with the other terms at their largest,
+  // summed in QuickBoundFromKey's order (so never below it).
+  const double best_education =
+      *std::max_element(p.quick_education.begin(), p.quick_education.end());
+  const double best_flags = *std::max_element(p.quick_flags.begin(), p.quick_flags.end());
+  const double best_preference =
+      *std::max_element(p.quick_preference.begin(), p.quick_preference.end());
+  for (int key = 0; key < static_cast<int>(p.quick_by_occupation.size()); ++key) {
+    const int common = key >> 8;
+    const int years = common > 0 ? (key & 0xFF) : 0;
+    p.quick_by_occupation[key] =
+        p.quick_ok ? QuickMicros(p.quick_const + p.quick_occupation[common] +
+                                 p.quick_experience[years] + best_education + best_flags +
+                                 best_preference)
+                   : INT64_MAX;
   }
   return p;
 }
@@ -1038,16 +1102,36 @@ inline uint8_t InlineLanguageLevel(const CandidateSummary& s, uint32_t language)
 
 namespace {
 
-// The body of Evaluator::SummaryFailures, inlined into ScreenBlock.
+// AvailabilityFails(available_from, available_until, start) from the screen,
+// with one comparison per bound (start is a day or kNoDay, never
+// kNoWindowFrom).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool WindowFails(const CandidateScreen& w, Day start) {
+  return (start < w.window_from) | (start > w.window_until);
+}
+
+// True when the best inline level of l.language is below l.min_level.
+// Slots past lang_count hold language 0 at level 0, as do languages whose id
+// does not fit (then kLanguagesInline is clear). Without branches.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool InlineLanguageBelow(const CandidateSummary& s,
+                                                             const ScanPlan::LanguageCheck& l) {
+  const uint8_t level = std::max(std::max(s.lang[0] == l.language ? s.lang_level[0] : 0,
+                                          s.lang[1] == l.language ? s.lang_level[1] : 0),
+                                 s.lang[2] == l.language ? s.lang_level[2] : 0);
+  return level < l.min_level;
+}
+
+// The body of Evaluator::SummaryFailures, inlined into ScreenBlock: the
+// rules decided by the flags come from the plan's table, the language
+// levels from the three inline languages without branches.
+// `available` is true when the caller has checked availability already.
 template <typename IdFn>
-inline uint32_t SummaryFailuresImpl(const CandidateScreen& w, const CandidateSummary& s,
-                                    const ScanPlan& p, const IdFn& id, uint32_t stop_on,
-                                    bool& undecided) {
-  // Cheapest and most selective first; each check may end the call.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint32_t SummaryFailuresImpl(
+    const CandidateScreen& w, const CandidateSummary& s, const ScanPlan& p, const IdFn& id,
+    uint32_t stop_on, bool& undecided, bool available = false) {
   uint32_t f = p.origin_failures;
   undecided = false;
   if ((f & stop_on) != 0) return f;
-  if (AvailabilityFails(w.available_from, w.available_until, p.start)) {
+  if (!available && WindowFails(w, p.start)) {
     f |= Bit(Reason::kNotAvailableInWindow);
     if ((f & stop_on) != 0) return f;
   }
@@ -1061,38 +1145,17 @@ inline uint32_t SummaryFailuresImpl(const CandidateScreen& w, const CandidateSum
       undecided = true;  // the signature bits may come from other skills
     }
   }
-  if ((s.flags & CandidateSummary::kConsent) == 0) f |= Bit(Reason::kConsentMissing);
-  if (s.agency >= p.agency_ok.size() || p.agency_ok[s.agency] == 0) {
-    f |= Bit(Reason::kAgencyLicenceInvalid);
+  f |= p.flag_failures[s.flags];
+  bool flags_undecided = p.flag_undecided[s.flags] != 0;
+  const bool agency_ok = s.agency < p.agency_ok.size() && p.agency_ok[s.agency] != 0;
+  f |= agency_ok ? 0 : Bit(Reason::kAgencyLicenceInvalid);
+  const bool all_inline = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+  for (const ScanPlan::LanguageCheck& l : p.language_checks) {
+    const bool below = InlineLanguageBelow(s, l);
+    f |= (below && all_inline) ? Bit(Reason::kLanguageBelowMinimum) : 0;
+    flags_undecided |= below && !all_inline;
   }
-  if (p.not_returned_ineligible && (s.flags & CandidateSummary::kNotReturned) != 0) {
-    f |= Bit(Reason::kNotReturnedFromPreviousStay);
-  }
-  if ((f & stop_on) != 0) return f;
-  for (const ScanPlan::Language& l : p.languages) {
-    if (l.min_level == 0) continue;
-    if (InlineLanguageLevel(s, l.language) >= l.min_level) continue;
-    if ((s.flags & CandidateSummary::kLanguagesInline) != 0) {
-      f |= Bit(Reason::kLanguageBelowMinimum);
-      if ((f & stop_on) != 0) return f;
-    } else {
-      undecided = true;
-    }
-  }
-  if (p.needs_credentials) {
-    if ((s.flags & CandidateSummary::kVerifiedCredential) == 0) {
-      f |= Bit(Reason::kCredentialNotRecognised);  // only verified ones are recognised
-    } else {
-      undecided = true;
-    }
-  }
-  if (p.needs_licence) {
-    if ((s.flags & CandidateSummary::kLicences) == 0) {
-      f |= Bit(Reason::kLicenceRequired);
-    } else {
-      undecided = true;
-    }
-  }
+  undecided |= flags_undecided;
   if ((f & stop_on) != 0) return f;
   if (p.check_placed && p.world->placed_candidates.contains(id())) {
     f |= Bit(Reason::kAlreadyPlaced);
@@ -1101,34 +1164,27 @@ inline uint32_t SummaryFailuresImpl(const CandidateScreen& w, const CandidateSum
 }
 
 
-// IscoCommonDigits(Isco{code, digits}, vacancy isco) from the plan's table.
-inline int OccupationCommon(const ScanPlan& p, uint16_t code, uint8_t digits) {
-  if (digits == 0) return 0;  // as IscoCommonDigits
-  if (ABSL_PREDICT_TRUE(digits <= 4 && code < kPow10[digits])) {
-    return p.occ_common[kIscoTableOffset[digits] + code];
-  }
-  return IscoCommonDigits(Isco{code, digits}, p.vacancy->isco);
-}
 
 }  // namespace
 
 namespace {
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundImpl(const CandidateSummary& s,
-                                                           const ScanPlan& p) {
+// common * 256 + years of the best-fitting of the first two occupations, as
+// ScoreBoundImpl finds it (the largest key), or the best case (common 4, the
+// most years) when they are not all. Without branches.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int OccupationKey(const CandidateSummary& s,
+                                                      const ScanPlan& p) {
+  // A slot past occ_count holds kIscoIndexNone (common 0) and 0 years.
+  const int key0 = p.occ_common[s.occ_isco[0]] * 256 + s.occ_years[0];
+  const int key1 = p.occ_common[s.occ_isco[1]] * 256 + s.occ_years[1];
+  return s.occ_count > 2 ? 4 * 256 + s.occ_max_years : std::max(key0, key1);
+}
+
+
+// QuickScoreBoundMicros given OccupationKey(s, p).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundFromKey(const CandidateSummary& s,
+                                                              const ScanPlan& p, int key) {
   if (!p.quick_ok) return INT64_MAX;
-  // The components as ScoreBoundImpl computes them, without branches: the
-  // best of the first two occupations is the largest (common digits, years).
-  int key = 0;  // common * 256 + years
-  if (s.occ_count > 2) {
-    key = 4 * 256 + s.occ_max_years;
-  } else {
-    for (int i = 0; i < 2; ++i) {
-      const int c = OccupationCommon(p, s.occ_code[i], s.occ_digits[i]);
-      const int k = i < s.occ_count ? c * 256 + s.occ_years[i] : 0;
-      key = std::max(key, k);
-    }
-  }
   const int common = key >> 8;
   const int years = common > 0 ? (key & 0xFF) : 0;
   const CompiledVacancy& v = *p.vacancy;
@@ -1139,15 +1195,15 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundImpl(const CandidateSummar
   const int has_isco = s.pref_isco_count > 0;
   const int lists = has_dest + has_scheme + has_isco;
   const int satisfied = (has_dest & dest_ok) + (has_scheme & scheme_ok) + has_isco;
-  const double score = p.quick_const + p.quick_occupation[common] + p.quick_experience[years] +
-                       p.quick_education[s.education] + p.quick_flags[s.flags] +
-                       p.quick_preference[lists * 4 + satisfied];
-  // Summed in another order than ScoreBoundImpl: the margin of 2 micros
-  // (plus a relative 1e-12) covers the truncation and the rounding
-  // differences (a few ulps).
-  const double micros = score * 1e6;
-  if (!(micros < 1e18 && micros > -1e18)) return INT64_MAX;
-  return static_cast<int64_t>(micros + std::abs(micros) * 1e-12) + 2;
+  // The order of summation is the one PlanScan's quick_by_occupation uses.
+  return QuickMicros(p.quick_const + p.quick_occupation[common] + p.quick_experience[years] +
+                     p.quick_education[s.education] + p.quick_flags[s.flags] +
+                     p.quick_preference[lists * 4 + satisfied]);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t QuickBoundImpl(const CandidateSummary& s,
+                                                           const ScanPlan& p) {
+  return QuickBoundFromKey(s, p, OccupationKey(s, p));
 }
 
 }  // namespace
@@ -1170,16 +1226,90 @@ uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSum
   return SummaryFailuresImpl(w, s, p, id, stop_on, undecided);
 }
 
+namespace {
+
+// ScreenBlock's second pass over the positions its first pass kept.
+enum : int {
+  kRestAvailable = 1,  // availability is decided (SummaryFailuresImpl skips it)
+  // Availability and the must-have skills are decided, and nobody is placed:
+  // only the flags, the agency and at most one language remain, checked
+  // inline without loops (one language with kRestLanguage).
+  kRestFlags = 2,
+  kRestLanguage = 4,
+};
+struct ScreenRest {
+  const CandidateScreen* screens;
+  const CandidateSummary* sums;
+  const ScanPlan& p;
+  absl::FunctionRef<absl::string_view(size_t)> id;
+  uint32_t stop_on;
+  int64_t threshold;
+
+  // Compacts out[0..n) to the positions that pass, as ScreenBlock writes
+  // them; returns how many.
+  template <int kMode>
+  size_t Run(uint32_t* out, size_t n, size_t* below) const {
+    size_t m = 0;
+    ScanPlan::LanguageCheck language{};
+    if ((kMode & kRestLanguage) != 0) language = p.language_checks[0];
+    for (size_t j = 0; j < n; ++j) {
+      const size_t i = out[j];
+      const CandidateSummary& s = sums[i];
+      bool undecided = false;
+      uint32_t f = 0;
+      if ((kMode & kRestFlags) != 0) {
+        // SummaryFailuresImpl's remaining checks (origin_failures has no
+        // bit of stop_on: ScreenBlock returned early otherwise).
+        f = p.flag_failures[s.flags];
+        undecided = p.flag_undecided[s.flags] != 0;
+        const bool agency_ok = s.agency < p.agency_ok.size() && p.agency_ok[s.agency] != 0;
+        f |= agency_ok ? 0 : Bit(Reason::kAgencyLicenceInvalid);
+        if ((kMode & kRestLanguage) != 0) {
+          const bool below_min = InlineLanguageBelow(s, language);
+          const bool all_inline = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+          f |= (below_min && all_inline) ? Bit(Reason::kLanguageBelowMinimum) : 0;
+          undecided |= below_min && !all_inline;
+        }
+      } else {
+        f = SummaryFailuresImpl(screens[i], s, p, [this, i] { return id(i); }, stop_on,
+                                undecided, (kMode & kRestAvailable) != 0);
+      }
+      if ((f & stop_on) != 0) continue;
+      uint32_t entry = static_cast<uint32_t>(i) | (undecided ? Evaluator::kScreenUndecided : 0);
+      // Most candidates are below on their occupation alone (the other terms
+      // at their best); the rest compute the quick bound.
+      if (threshold != INT64_MIN) {
+        const int key = OccupationKey(s, p);
+        if (p.quick_by_occupation[key] >= threshold &&
+            QuickBoundFromKey(s, p, key) >= threshold) {
+          out[m++] = entry;
+          continue;
+        }
+        if (below != nullptr && !undecided) {
+          ++*below;
+          continue;
+        }
+        entry |= Evaluator::kScreenBelowThreshold;
+      }
+      out[m++] = entry;
+    }
+    return m;
+  }
+};
+
+}  // namespace
+
 size_t Evaluator::ScreenBlock(const CandidateScreen* screens, const CandidateSummary* sums,
                               size_t n, const ScanPlan& p,
                               absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
-                              int64_t threshold, uint32_t* out) {
+                              int64_t threshold, uint32_t* out, size_t* below) {
   if ((p.origin_failures & stop_on) != 0) return 0;
   // First pass, without branches: the positions whose availability window
   // covers the start (all of them when that rule does not stop), written
   // to `out` and compacted there by the second pass.
   size_t candidates = 0;
-  if ((Bit(Reason::kNotAvailableInWindow) & stop_on) != 0) {
+  const bool available = (Bit(Reason::kNotAvailableInWindow) & stop_on) != 0;
+  if (available) {
     const Day start = p.start;
     // With it, the first must-have skill (its level below the minimum sets
     // MISSING_REQUIRED_SKILL, as in SummaryFailuresImpl).
@@ -1193,8 +1323,7 @@ size_t Evaluator::ScreenBlock(const CandidateScreen* screens, const CandidateSum
       for (size_t i = 0; i < n; ++i) {
         const CandidateScreen& w = screens[i];
         out[candidates] = static_cast<uint32_t>(i);
-        candidates += !AvailabilityFails(w.available_from, w.available_until, start) &
-                      (((w.hot_levels >> shift) & 0xF) >= min_level);
+        candidates += !WindowFails(w, start) & (((w.hot_levels >> shift) & 0xF) >= min_level);
       }
     } else if (must != nullptr) {
       // LevelBound's level is below min_level exactly when one of the bits
@@ -1204,34 +1333,31 @@ size_t Evaluator::ScreenBlock(const CandidateScreen* screens, const CandidateSum
       for (size_t i = 0; i < n; ++i) {
         const CandidateScreen& w = screens[i];
         out[candidates] = static_cast<uint32_t>(i);
-        candidates += !AvailabilityFails(w.available_from, w.available_until, start) &
-                      ((w.skill_sig & mask) == mask) & !never;
+        candidates += !WindowFails(w, start) & ((w.skill_sig & mask) == mask) & !never;
       }
     } else {
       for (size_t i = 0; i < n; ++i) {
-        const Day from = screens[i].available_from, until = screens[i].available_until;
         out[candidates] = static_cast<uint32_t>(i);
-        candidates += !AvailabilityFails(from, until, start);
+        candidates += !WindowFails(screens[i], start);
       }
     }
   } else {
     for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
     candidates = n;
   }
-  size_t m = 0;
-  for (size_t j = 0; j < candidates; ++j) {
-    const size_t i = out[j];
-    bool undecided = false;
-    const uint32_t f = SummaryFailuresImpl(
-        screens[i], sums[i], p, [&id, i] { return id(i); }, stop_on, undecided);
-    if ((f & stop_on) != 0) continue;
-    uint32_t entry = static_cast<uint32_t>(i) | (undecided ? kScreenUndecided : 0);
-    if (threshold != INT64_MIN && QuickBoundImpl(sums[i], p) < threshold) {
-      entry |= kScreenBelowThreshold;
-    }
-    out[m++] = entry;
+  // The first pass decided availability and every must-have skill when
+  // there is none, or one whose level the screen holds exactly.
+  const bool skills_decided =
+      p.must_skills.empty() ||
+      (p.must_skills.size() == 1 && p.must_skills[0].hot >= 0 &&
+       (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0);
+  const ScreenRest rest{screens, sums, p, id, stop_on, threshold};
+  if (available && skills_decided && !p.check_placed && p.language_checks.size() <= 1) {
+    return p.language_checks.empty() ? rest.Run<kRestFlags>(out, candidates, below)
+                                     : rest.Run<kRestFlags | kRestLanguage>(out, candidates, below);
   }
-  return m;
+  return available ? rest.Run<kRestAvailable>(out, candidates, below)
+                   : rest.Run<0>(out, candidates, below);
 }
 
 namespace {
@@ -1269,7 +1395,7 @@ inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& 
   } else {
     int best = -1;
     for (int i = 0; i < s.occ_count; ++i) {
-      const int c = OccupationCommon(p, s.occ_code[i], s.occ_digits[i]);
+      const int c = p.occ_common[s.occ_isco[i]];
       if (best < 0 || c > common || (c == common && s.occ_years[i] > s.occ_years[best])) {
         best = i;
         common = c;
@@ -1321,6 +1447,227 @@ inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& 
 int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
                                     const ScanPlan& p) {
   return ScoreBoundImpl(w, s, p);
+}
+
+// ---- recommendation gates
+
+namespace {
+
+// What a gate bit stands for.
+enum class GateToken : uint64_t {
+  kSkill = 1,       // (skill, level t): held at t or above
+  kLanguage = 2,    // (language, level t): held at t or above
+  kCredential = 3,  // (kind, country): a verified credential recognised there
+  kLicence = 4,     // (profession, issuing country): a licence, whatever its validity
+  kReturned = 5,    // (0, 0): no stay ended without a return
+};
+
+// The signature bit of a token (a, b): one of kGateWords * 64.
+inline void SetGateBit(GateBits& bits, GateToken token, uint32_t a, uint32_t b) {
+  // splitmix64's finaliser over the packed token.
+  uint64_t x = (static_cast<uint64_t>(token) << 56) ^ (uint64_t{a} << 24) ^ b;
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  const uint64_t bit = x % (kGateWords * 64);
+  bits[bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
+}  // namespace
+
+std::vector<VacancyGate> Evaluator::VacancyGates(const CompiledVacancy& v) {
+  // The needs every origin shares, read as Run reads the requirements.
+  GateBits needs{};
+  for (const CompiledVacancy::Requirement& req : v.skills) {
+    if (!req.must_have) continue;
+    // SkillCoverage: fails when the held level is below min_level (1..4).
+    for (int t = 1; t <= req.min_level; ++t) {
+      SetGateBit(needs, GateToken::kSkill, req.skill, static_cast<uint32_t>(t));
+    }
+  }
+  for (const CompiledVacancy::LanguageRequirement& req : v.languages) {
+    // Run: fails when the best listed level is below min_level (0..6).
+    for (int t = 1; t <= req.min_level; ++t) {
+      SetGateBit(needs, GateToken::kLanguage, req.language, static_cast<uint32_t>(t));
+    }
+  }
+  for (uint32_t kind : v.required_credentials) {
+    SetGateBit(needs, GateToken::kCredential, kind, v.destination);
+  }
+  if (v.required_licence.has_value()) {
+    SetGateBit(needs, GateToken::kLicence, *v.required_licence, v.destination);
+  }
+  GateScoreFacts facts;
+  facts.min_experience_years = v.min_experience_years;
+  facts.language_count = static_cast<uint8_t>(std::min<size_t>(v.languages.size(), 255));
+  for (size_t i = 0; i < v.languages.size() && i < 2; ++i) {
+    facts.languages[i] = v.languages[i].language;
+    facts.language_min[i] = v.languages[i].min_level;
+  }
+  facts.isco = v.isco;
+  facts.scheme = v.scheme;
+  facts.destination = v.destination;
+  facts.min_education = v.min_education;
+  std::vector<VacancyGate> gates;
+  for (const CompiledVacancy::OriginTerms& t : v.origins) {
+    // The origin-wide failures (they include the vacancy's own).
+    if (t.failures != 0) continue;
+    VacancyGate g;
+    g.origin = t.origin;
+    g.start = v.start;
+    g.needs = needs;
+    if (t.not_returned_ineligible) SetGateBit(g.needs, GateToken::kReturned, 0, 0);
+    g.score = facts;
+    g.score.agreement = t.agreement_interned;
+    g.score.reentry_bonus = t.reentry_bonus;
+    g.score.bounded = true;
+    for (int i = 0; i < kComponentCount; ++i) {
+      const double w = t.weights[i];
+      if (!(w >= 0) || !std::isfinite(w)) {
+        g.score.bounded = false;
+        break;
+      }
+      // Rounded up, so raw * weight is never below Run's contribution.
+      float f = static_cast<float>(w);
+      if (static_cast<double>(f) < w) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+      g.score.weights[i] = f;
+    }
+    gates.push_back(g);
+  }
+  return gates;
+}
+
+CandidateGate Evaluator::CandidateGateOf(const CandidateView& c, const MatchWorld& world) {
+  CandidateGate g;
+  // The rules of Run that do not read the vacancy.
+  auto agency = world.agency_licence_valid.find(c.agency);
+  const bool agency_ok =
+      c.agency != 0 && agency != world.agency_licence_valid.end() && agency->second;
+  const bool placed = !world.placed_candidates.empty() && world.placed_candidates.contains(c.id);
+  // AvailabilityFails: an unset bound fails every start.
+  const bool available = c.available_from != kNoDay && c.available_until != kNoDay;
+  g.open = c.consent && agency_ok && !placed && available;
+  g.first_start = c.available_from;
+  g.last_start = c.available_until;
+  for (const SkillEntry& s : c.skills) {
+    for (int t = 1; t <= s.level && t <= 4; ++t) {
+      SetGateBit(g.holds, GateToken::kSkill, s.skill, static_cast<uint32_t>(t));
+    }
+  }
+  for (const LanguageEntry& l : c.languages) {
+    for (int t = 1; t <= l.level && t <= kCefrC2; ++t) {
+      SetGateBit(g.holds, GateToken::kLanguage, l.language, static_cast<uint32_t>(t));
+    }
+  }
+  for (const CredentialEntry& cr : c.credentials) {
+    if (!cr.verified) continue;
+    for (Country country : cr.recognised_in) {
+      SetGateBit(g.holds, GateToken::kCredential, cr.kind, country);
+    }
+  }
+  for (const LicenceEntry& l : c.licences) {
+    SetGateBit(g.holds, GateToken::kLicence, l.profession, l.issuing_country);
+  }
+  bool returned = true;
+  for (const HistoryEntry& h : c.history) {
+    if (h.outcome == v1::RETURN_OUTCOME_NOT_RETURNED) returned = false;
+  }
+  if (returned) SetGateBit(g.holds, GateToken::kReturned, 0, 0);
+  return g;
+}
+
+std::vector<GateSkill> Evaluator::GateSkills(const CompiledVacancy& v) {
+  std::vector<GateSkill> skills;
+  skills.reserve(v.skills.size());
+  for (const CompiledVacancy::Requirement& req : v.skills) {
+    skills.push_back(GateSkill{req.weight, req.skill, req.min_level});
+  }
+  return skills;
+}
+
+int64_t Evaluator::GateScoreBoundMicros(const CandidateView& cand, const GateScoreFacts& f,
+                                        absl::Span<const GateSkill> skills) {
+  if (!f.bounded) return INT64_MAX;
+  // Each raw value as Run computes it (the same helpers, the same order),
+  // but where noted.
+  std::array<double, kComponentCount> raw{};
+  if (skills.empty()) {
+    raw[0] = 1.0;  // no skills required
+  } else {
+    // As SkillCoverage, but a skill not held gets 1/2, the most a sibling gives.
+    double num = 0, den = 0;
+    for (const GateSkill& req : skills) {
+      const uint8_t level = HeldLevel(cand.skills, req.skill);
+      double credit = 0.5;
+      if (level >= req.min_level) {
+        credit = 1.0;
+      } else if (level > 0) {
+        credit = static_cast<double>(level) / req.min_level;
+      }
+      num += req.weight * credit;
+      den += req.weight;
+    }
+    raw[0] = num / den;
+  }
+  int common = 0;
+  const int best = BestOccupation(cand, f.isco, common);
+  raw[1] = common / 4.0;
+  double years = 0;
+  if (best >= 0 && common > 0) years = cand.occupations[best].experience_years;
+  raw[2] = ExperienceRaw(years, f.min_experience_years);
+  if (f.language_count > 2) {
+    raw[3] = 1.0;  // each term is at most 1, so is their mean
+  } else if (f.language_count > 0) {
+    double margin_sum = 0;
+    for (int i = 0; i < f.language_count; ++i) {
+      margin_sum += LanguageTerm(LanguageLevel(cand.languages, f.languages[i]), f.language_min[i]);
+    }
+    raw[3] = margin_sum / f.language_count;
+  }
+  raw[4] = EducationRaw(cand.education, f.min_education);
+  size_t recognised = 0;
+  for (const CredentialEntry& c : cand.credentials) {
+    if (RecognisedIn(c, f.destination)) ++recognised;
+  }
+  raw[5] =
+      cand.credentials.empty() ? 0.0 : static_cast<double>(recognised) / cand.credentials.size();
+  double reentry = 0;
+  if (f.reentry_bonus) {
+    for (const HistoryEntry& h : cand.history) {
+      if (h.agreement != f.agreement) continue;
+      if (h.outcome == v1::RETURN_OUTCOME_ON_TIME) reentry = std::max(reentry, 1.0);
+      if (h.outcome == v1::RETURN_OUTCOME_LATE) reentry = std::max(reentry, 0.5);
+    }
+  }
+  raw[6] = reentry;
+  int lists = 0, satisfied = 0;
+  if (!cand.preferred_destinations.empty()) {
+    ++lists;
+    if (Contains(cand.preferred_destinations, f.destination)) ++satisfied;
+  }
+  if (cand.preferred_schemes != 0) {
+    ++lists;
+    if (f.scheme < 8 && (cand.preferred_schemes & (1u << f.scheme)) != 0) ++satisfied;
+  }
+  if (!cand.preferred_occupations.empty()) {
+    ++lists;
+    for (Isco p : cand.preferred_occupations) {
+      if (IscoHasPrefix(f.isco, p)) {
+        ++satisfied;
+        break;
+      }
+    }
+  }
+  raw[7] = lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists;
+  // Every raw value and weight is >= Run's and none is negative, and IEEE
+  // products, sums and llround are monotonic: the result is never below.
+  double score = 0;
+  for (int i = 0; i < kComponentCount; ++i) score += raw[i] * static_cast<double>(f.weights[i]);
+  const double micros = score * 1e6;
+  if (!(micros < 9e18)) return INT64_MAX;
+  return std::llround(micros);
 }
 
 }  // namespace corridor::matcher

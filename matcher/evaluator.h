@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "matcher/match_model.h"
 #include "matcher/taxonomy.h"
 
@@ -91,8 +92,21 @@ struct ScanPlan {
     std::array<double, 16> term{};  // LanguageTerm(min(level, 15), min_level)
   };
   std::vector<Language> languages;  // in CompiledVacancy::languages order
-  // IscoCommonDigits(Isco{code, d}, vacancy isco) at kIscoTableOffset[d] + code
-  // for d in 1..4 and code < 10^d.
+  // The required languages with a minimum above 0, as SummaryFailures checks
+  // them against the inline languages: language is 0 when the interned id
+  // does not fit in 16 bits (then no inline language can match it).
+  struct LanguageCheck {
+    uint16_t language = 0;
+    uint8_t min_level = 0;
+  };
+  std::vector<LanguageCheck> language_checks;
+  // By CandidateSummary::flags: the failures those flags decide (consent,
+  // not returned, credential and licence when required), and whether the
+  // credential or licence rule then needs the candidate's lists.
+  std::array<uint32_t, 256> flag_failures{};
+  std::array<uint8_t, 256> flag_undecided{};
+  // IscoCommonDigits(IscoFromIndex(i), vacancy isco) at every IscoIndex i
+  // (0 at kIscoIndexNone).
   std::vector<uint8_t> occ_common;
   // QuickScoreBoundMicros' weighted terms: skill coverage and language
   // margin at their best (quick_const), the others by the summary fact they
@@ -105,11 +119,95 @@ struct ScanPlan {
   std::array<double, 256> quick_education{};   // by education
   std::array<double, 256> quick_flags{};       // credential and re-entry terms, by flags
   std::array<double, 16> quick_preference{};   // by lists * 4 + satisfied
+  // By common ISCO digits * 256 + years (the best occupation's): the quick
+  // bound with the education, flags and preference terms at their largest.
+  std::array<int64_t, 5 * 256> quick_by_occupation{};
 
   bool needs_credentials = false;
   bool needs_licence = false;
   Weights weights{};
 };
+
+// ---- Recommendation gates (MatchEngine::Recommend)
+//
+// Necessary conditions of eligibility that one candidate can test against
+// many vacancies at a time, so a recommendation evaluates only the vacancies
+// that pass them. For every candidate c and vacancy v compiled in world w,
+// Evaluate(c, v, w).failures == 0 implies all of:
+//   1. Evaluator::VacancyGates(v) has a gate g with g.origin == c.nationality:
+//      an origin an agreement covers, with no origin-wide failure
+//      (AGREEMENT_NOT_IN_FORCE, ORIGIN_NOT_ELIGIBLE, PROTECTED_OCCUPATION,
+//      EMPLOYER_SUSPENDED, LABOUR_MARKET_TEST_PENDING, QUOTA_EXHAUSTED);
+//      an origin without one fails NO_AGREEMENT;
+//   2. for h = Evaluator::CandidateGateOf(c, w): h.open (CONSENT_MISSING,
+//      AGENCY_LICENCE_INVALID, ALREADY_PLACED and an unset availability
+//      bound fail whatever the vacancy);
+//   3. h.first_start <= g.start <= h.last_start (NOT_AVAILABLE_IN_WINDOW);
+//   4. GateAdmits(g.needs, h.holds): the needs are bits of a Bloom-like
+//      signature of must-have skills at their minimum level
+//      (MISSING_REQUIRED_SKILL), required languages at their minimum
+//      (LANGUAGE_BELOW_MINIMUM), required credential kinds recognised in the
+//      destination (CREDENTIAL_NOT_RECOGNISED), the required licence issued
+//      by the destination (LICENCE_REQUIRED) and, when the agreement makes a
+//      non-return ineligible, no stay without a return
+//      (NOT_RETURNED_FROM_PREVIOUS_STAY); the holds are the same bits for
+//      what the candidate has.
+// The converse does not hold (bits collide, licence validity is not
+// encoded): a vacancy that passes is still evaluated. Each gate also carries
+// what Evaluator::GateScoreBoundMicros reads, so a recommendation can skip
+// the vacancies whose score cannot reach its top k.
+inline constexpr int kGateWords = 2;
+using GateBits = std::array<uint64_t, kGateWords>;
+
+// The facts of one vacancy and origin that every score component but skill
+// coverage reads (see Run in evaluator.cc), for GateScoreBoundMicros.
+struct GateScoreFacts {
+  // The origin's weights, each rounded up to a float.
+  std::array<float, kComponentCount> weights{};
+  int32_t min_experience_years = 0;
+  uint32_t agreement = 0;  // interned id of the applied agreement (re-entry credit)
+  // The first two required languages; language_count is how many there are.
+  std::array<uint32_t, 2> languages{};
+  std::array<uint8_t, 2> language_min{};
+  uint8_t language_count = 0;
+  Isco isco;
+  uint8_t scheme = 0;
+  Country destination = 0;
+  uint8_t min_education = 0;
+  bool reentry_bonus = false;
+  bool bounded = false;  // false: a weight is negative or not finite (no bound)
+};
+
+// A required skill as GateScoreBoundMicros reads it (origin-independent).
+struct GateSkill {
+  double weight = 1;
+  uint32_t skill = 0;  // interned id
+  uint8_t min_level = 1;
+};
+
+// What a vacancy asks of the candidates of one origin.
+struct VacancyGate {
+  Country origin = 0;
+  Day start = kNoDay;  // the vacancy's start
+  GateBits needs{};
+  GateScoreFacts score;
+};
+
+// What one candidate offers.
+struct CandidateGate {
+  bool open = false;  // false: some rule fails whatever the vacancy
+  // The vacancy starts the candidate's availability covers (inclusive).
+  Day first_start = kNoDay;
+  Day last_start = kNoDay;
+  GateBits holds{};
+};
+
+// True when every bit of `needs` is in `holds`.
+inline bool GateAdmits(const GateBits& needs, const GateBits& holds) {
+  uint64_t missing = 0;
+  for (int i = 0; i < kGateWords; ++i) missing |= needs[i] & ~holds[i];
+  return missing == 0;
+}
 
 // Applies the eligibility rules of DOMAIN.md section 5 and the score of
 // section 6. Evaluate and Explain run the same code, so their verdicts
@@ -172,12 +270,44 @@ class Evaluator {
   // INT64_MIN and QuickScoreBoundMicros is below it; returns how many.
   // `id(i)` is called only when the world has placed candidates. `out` needs
   // room for n entries (it is also the scratch of a first pass).
+  // When `below` is not null, the positions that pass with every rule
+  // decided and a quick bound below `threshold` are not written but counted
+  // in *below (so a scan whose threshold is high reads back only the few
+  // candidates that may still enter the top k).
+  // How: a branch-free first pass over the screens (availability and the
+  // first must-have skill), then the summaries of its survivors: in the
+  // common case (nobody placed, at most one required language, no must-have
+  // skill the first pass left open) the flags' rules from ScanPlan's table,
+  // the agency and the language without loops; else SummaryFailures. The
+  // quick bound is computed only when ScanPlan::quick_by_occupation (the
+  // occupation's terms, the others at their best) is not below threshold.
   static constexpr uint32_t kScreenUndecided = 1u << 31;
   static constexpr uint32_t kScreenBelowThreshold = 1u << 30;
   static size_t ScreenBlock(const CandidateScreen* screens, const CandidateSummary* summaries,
                             size_t n, const ScanPlan& plan,
                             absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
-                            int64_t threshold, uint32_t* out);
+                            int64_t threshold, uint32_t* out, size_t* below = nullptr);
+
+  // The recommendation gates (see VacancyGate): one per origin of
+  // vacancy.origins without an origin-wide failure, in origin order. A
+  // candidate of any other origin is never eligible for `vacancy`.
+  static std::vector<VacancyGate> VacancyGates(const CompiledVacancy& vacancy);
+  // The candidate's side of the gates, for vacancies compiled in `world`.
+  static CandidateGate CandidateGateOf(const CandidateView& candidate, const MatchWorld& world);
+  // The vacancy's required skills in CompiledVacancy::skills order, for
+  // GateScoreBoundMicros.
+  static std::vector<GateSkill> GateSkills(const CompiledVacancy& vacancy);
+  // An upper bound of Evaluate(candidate, v, world).score_micros for the
+  // vacancy v and origin candidate.nationality whose gate carries `facts`,
+  // with `skills` = GateSkills(v). Skill coverage is computed as Evaluate
+  // computes it but for a skill not held, whose credit (at most half, from a
+  // sibling) is taken at 1/2; language margin is taken at 1 when more than
+  // two languages are required; every other component is computed as
+  // Evaluate computes it, and the contributions are added in the same order,
+  // so the bound is never below the score (and often equal to it).
+  // INT64_MAX when !facts.bounded.
+  static int64_t GateScoreBoundMicros(const CandidateView& candidate, const GateScoreFacts& facts,
+                                      absl::Span<const GateSkill> skills);
 
  private:
   const Taxonomy& taxonomy_;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,9 +56,74 @@ void AddFailures(const Explanation& e, google::protobuf::RepeatedPtrField<v1::Fa
 
 struct MatchEngine::Snapshot {
   MatchWorld world;
-  // Open vacancies compiled in `world`, by id order.
+  // Open vacancies compiled in `world`, by id order (Recommend breaks score
+  // ties by position).
   std::vector<CompiledVacancy> vacancies;
+  // Recommend's prefilter, built once with the snapshot: by origin, a gate
+  // for each vacancy the origin's candidates may be eligible for
+  // (Evaluator::VacancyGates), sorted by start day, then position. A
+  // recommendation evaluates only the gates of the candidate's nationality
+  // whose start lies in the candidate's availability and whose needs the
+  // candidate holds (every other vacancy would fail Evaluate), best score
+  // bound first (Evaluator::GateScoreBoundMicros), until the best bound left
+  // is below the k-th score found.
+  struct Gate {
+    Day start = kNoDay;
+    uint32_t vacancy = 0;  // position in `vacancies`
+    GateBits needs{};
+  };
+  // Parallel arrays in gate order, so a scan reads them front to back.
+  struct OriginGates {
+    std::vector<Gate> scan;
+    std::vector<GateScoreFacts> score;  // scan[i]'s at score[i]
+    // Evaluator::GateSkills of scan[i]'s vacancy at
+    // skills[skill_begin[i] .. skill_begin[i + 1]).
+    std::vector<uint32_t> skill_begin;
+    std::vector<GateSkill> skills;
+
+    absl::Span<const GateSkill> SkillsOf(uint32_t i) const {
+      return absl::MakeConstSpan(skills).subspan(skill_begin[i],
+                                                 skill_begin[i + 1] - skill_begin[i]);
+    }
+  };
+  absl::flat_hash_map<Country, OriginGates> gates;
+
+  void BuildGates();
 };
+
+void MatchEngine::Snapshot::BuildGates() {
+  // Listed in key order, which is id order; made sure of, as positions stand
+  // for ids below and in Recommend.
+  auto by_id = [](const CompiledVacancy& a, const CompiledVacancy& b) { return a.id < b.id; };
+  if (!std::is_sorted(vacancies.begin(), vacancies.end(), by_id)) {
+    std::sort(vacancies.begin(), vacancies.end(), by_id);
+  }
+  absl::flat_hash_map<Country, std::vector<std::pair<uint32_t, VacancyGate>>> by_origin;
+  for (size_t i = 0; i < vacancies.size(); ++i) {
+    for (VacancyGate& g : Evaluator::VacancyGates(vacancies[i])) {
+      by_origin[g.origin].emplace_back(static_cast<uint32_t>(i), std::move(g));
+    }
+  }
+  std::vector<std::vector<GateSkill>> skills(vacancies.size());
+  for (size_t i = 0; i < vacancies.size(); ++i) skills[i] = Evaluator::GateSkills(vacancies[i]);
+  gates.clear();
+  for (auto& [origin, list] : by_origin) {
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a.second.start != b.second.start ? a.second.start < b.second.start : a.first < b.first;
+    });
+    OriginGates& out = gates[origin];
+    out.scan.reserve(list.size());
+    out.score.reserve(list.size());
+    out.skill_begin.reserve(list.size() + 1);
+    out.skill_begin.push_back(0);
+    for (const auto& [position, g] : list) {
+      out.scan.push_back(Gate{g.start, position, g.needs});
+      out.score.push_back(g.score);
+      out.skills.insert(out.skills.end(), skills[position].begin(), skills[position].end());
+      out.skill_begin.push_back(static_cast<uint32_t>(out.skills.size()));
+    }
+  }
+}
 
 MatchEngine::MatchEngine(storage::Stores& stores, const Taxonomy& taxonomy, const Clock& clock,
                          const QuotaLedger* ledger)
@@ -123,6 +191,7 @@ absl::StatusOr<std::shared_ptr<const MatchEngine::Snapshot>> MatchEngine::Curren
     }
     query.page_token = page.next_page_token;
   } while (!query.page_token.empty());
+  snapshot->BuildGates();
   snapshot_ = std::move(snapshot);
   world_day_ = today;
   return snapshot_;
@@ -215,22 +284,72 @@ absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
     const CompiledVacancy* vacancy;
     Verdict verdict;
   };
-  std::vector<Ranked> ranked;
-  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
-    for (const CompiledVacancy& v : snapshot->vacancies) {
-      Verdict verdict = evaluator_.Evaluate(view, v, snapshot->world);
-      if (verdict.failures == 0) ranked.push_back({&v, verdict});
-    }
-  });
-  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
-  if (absl::Now() > deadline) return absl::DeadlineExceededError("recommendation ran too long");
-  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+  // True when a ranks before b: score descending, then vacancy id (unique,
+  // so the order is total and the top k is the same however it is found).
+  auto ranks_before = [](const Ranked& a, const Ranked& b) {
     if (a.verdict.score_micros != b.verdict.score_micros) {
       return a.verdict.score_micros > b.verdict.score_micros;
     }
     return a.vacancy->id < b.vacancy->id;
+  };
+  // The best k so far, a heap whose front ranks last.
+  std::vector<Ranked> ranked;
+  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
+    // Only the vacancies that pass the gates can be eligible (evaluator.h).
+    const CandidateGate gate = Evaluator::CandidateGateOf(view, snapshot->world);
+    if (!gate.open) return;
+    auto it = snapshot->gates.find(view.nationality);
+    if (it == snapshot->gates.end()) return;
+    const Snapshot::OriginGates& gates = it->second;
+    struct Pending {
+      int64_t bound;     // Evaluator::GateScoreBoundMicros
+      uint32_t vacancy;  // position in snapshot->vacancies (id order)
+    };
+    std::vector<Pending> pending;
+    auto g = std::lower_bound(gates.scan.begin(), gates.scan.end(), gate.first_start,
+                              [](const Snapshot::Gate& a, Day day) { return a.start < day; });
+    for (; g != gates.scan.end() && g->start <= gate.last_start; ++g) {
+      if (!GateAdmits(g->needs, gate.holds)) continue;
+      const auto i = static_cast<uint32_t>(g - gates.scan.begin());
+      pending.push_back(
+          {Evaluator::GateScoreBoundMicros(view, gates.score[i], gates.SkillsOf(i)), g->vacancy});
+    }
+    // Best case first: bound descending, then id ascending. Once the best
+    // case left (its bound as its score) ranks after the k-th found, no
+    // vacancy left can enter the top k.
+    auto by_bound = [](const Pending& a, const Pending& b) {
+      return a.bound != b.bound ? a.bound < b.bound : a.vacancy > b.vacancy;
+    };
+    std::make_heap(pending.begin(), pending.end(), by_bound);
+    while (!pending.empty()) {
+      std::pop_heap(pending.begin(), pending.end(), by_bound);
+      const Pending p = pending.back();
+      pending.pop_back();
+      if (static_cast<int>(ranked.size()) == k) {
+        const Ranked& last = ranked.front();
+        if (p.bound < last.verdict.score_micros ||
+            (p.bound == last.verdict.score_micros &&
+             p.vacancy > static_cast<uint32_t>(last.vacancy - snapshot->vacancies.data()))) {
+          break;
+        }
+      }
+      const CompiledVacancy& v = snapshot->vacancies[p.vacancy];
+      const Verdict verdict = evaluator_.Evaluate(view, v, snapshot->world);
+      if (verdict.failures != 0) continue;
+      const Ranked r{&v, verdict};
+      if (static_cast<int>(ranked.size()) < k) {
+        ranked.push_back(r);
+        std::push_heap(ranked.begin(), ranked.end(), ranks_before);
+      } else if (ranks_before(r, ranked.front())) {
+        std::pop_heap(ranked.begin(), ranked.end(), ranks_before);
+        ranked.back() = r;
+        std::push_heap(ranked.begin(), ranked.end(), ranks_before);
+      }
+    }
   });
-  if (static_cast<int>(ranked.size()) > k) ranked.resize(k);
+  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
+  if (absl::Now() > deadline) return absl::DeadlineExceededError("recommendation ran too long");
+  std::sort(ranked.begin(), ranked.end(), ranks_before);
   v1::RecommendVacanciesResponse response;
   index_->WithView(candidate_id, [&](const CandidateView& view) {
     int rank = 0;

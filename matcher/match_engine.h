@@ -44,7 +44,11 @@ class MatchEngine : public RegistryObserver {
   absl::StatusOr<v1::ShortlistCandidatesResponse> Shortlist(
       const CallContext& call, const v1::ShortlistCandidatesRequest& request,
       absl::Time deadline);
-  // Top-k open vacancies the candidate is eligible for, best first.
+  // Top-k open vacancies the candidate is eligible for, best first (score,
+  // then vacancy id). Evaluates only the vacancies that pass the snapshot's
+  // recommendation gates (Evaluator::VacancyGates); the others cannot be
+  // eligible. INVALID_ARGUMENT (k, candidate), NOT_FOUND (candidate),
+  // DEADLINE_EXCEEDED.
   absl::StatusOr<v1::RecommendVacanciesResponse> Recommend(
       const v1::RecommendVacanciesRequest& request, absl::Time deadline);
   // Every component and every failed rule for one pair.

@@ -111,6 +111,20 @@ int IscoCommonDigits(Isco a, Isco b) {
   return 0;
 }
 
+std::optional<uint16_t> IscoIndex(Isco isco) {
+  static constexpr uint32_t kPow10[5] = {1, 10, 100, 1000, 10000};
+  if (isco.digits > 4 || isco.code >= kPow10[isco.digits]) return std::nullopt;
+  return static_cast<uint16_t>(kIscoIndexOffset[isco.digits] + isco.code);
+}
+
+Isco IscoFromIndex(uint16_t index) {
+  for (uint8_t d = 1; d <= 4; ++d) {
+    const uint16_t end = d < 4 ? kIscoIndexOffset[d + 1] : kIscoIndexNone;
+    if (index < end) return Isco{static_cast<uint16_t>(index - kIscoIndexOffset[d]), d};
+  }
+  return Isco{};
+}
+
 // ---------------------------------------------------------------- interner
 
 uint32_t Interner::Intern(absl::string_view s) {

@@ -55,6 +55,17 @@ bool IscoHasPrefix(Isco code, Isco prefix);
 std::string FormatIsco(Isco isco);
 // How many leading digits a and b share, 0..4 (the ISCO-tree distance).
 int IscoCommonDigits(Isco a, Isco b);
+// An ISCO code as one number below kIscoIndexCount, so per-vacancy tables can
+// be indexed by it: the codes of d digits (d = 1..4) from kIscoIndexOffset[d]
+// on, and no code (0 digits, code 0) at kIscoIndexNone.
+inline constexpr uint16_t kIscoIndexOffset[5] = {11110, 0, 10, 110, 1110};
+inline constexpr uint16_t kIscoIndexNone = 11110;
+inline constexpr size_t kIscoIndexCount = 11111;
+// The index of `isco`; nullopt when it has more than 4 digits or its code
+// more digits than `digits` (ParseIsco never makes such a code).
+std::optional<uint16_t> IscoIndex(Isco isco);
+// The code at `index` (below kIscoIndexCount).
+Isco IscoFromIndex(uint16_t index);
 
 // Interns strings (skill ids, credential kinds, professions, languages,
 // agency and agreement ids) to dense ids. Ids are never reused. Thread-safe.
@@ -236,14 +247,23 @@ struct CandidateScreen {
   uint64_t skill_sig = 0;
   // Nibble i: the level of HotSkills::ids[i] (0: not held). Exact.
   uint64_t hot_levels = 0;
-  Day available_from = kNoDay;
-  Day available_until = kNoDay;
+  // The availability window, stored so that a start day (or kNoDay) fails
+  // NOT_AVAILABLE_IN_WINDOW exactly when start < window_from or start >
+  // window_until: available_from, or kNoWindowFrom (after every day) when
+  // unset; available_until (kNoDay, before every day, when unset).
+  static constexpr Day kNoWindowFrom = INT32_MAX;
+  Day window_from = kNoWindowFrom;
+  Day window_until = kNoDay;
+  Day available_from() const { return window_from == kNoWindowFrom ? kNoDay : window_from; }
+  Day available_until() const { return window_until; }
 };
 struct CandidateSummary {
   uint32_t agency = 0;
-  // The first two occupations; occ_count is the list's length (capped at 255).
-  uint16_t occ_code[2] = {0, 0};
-  uint8_t occ_digits[2] = {0, 0};
+  // The first two occupations as IscoIndex (kIscoIndexNone past the list's
+  // end, with 0 years); occ_count is the list's length (capped at 255), or
+  // 255 when one of the first two has no IscoIndex (then the summary holds
+  // neither and readers use the list or the best case, as for longer lists).
+  uint16_t occ_isco[2] = {kIscoIndexNone, kIscoIndexNone};
   uint8_t occ_years[2] = {0, 0};
   uint8_t occ_count = 0;
   uint8_t occ_max_years = 0;  // over every occupation

@@ -530,6 +530,61 @@ TEST_F(CandidateIndexTest, MatchesBruteForceWhenHotSkillsChangeAcrossRebuild) {
   EXPECT_GE(nonempty, 16);
 }
 
+// The screen decides most candidates from their summaries on a fast path (no
+// placed candidate, at most one required language, availability and the
+// must-have skills settled by its first pass) and the rest on the general
+// one. Candidates listing more than three languages (whose summary cannot
+// decide the language rule) and a world with placed candidates (checked by
+// id) exercise the general path and the fast path's undecided case; results
+// stay exact on both.
+TEST_F(CandidateIndexTest, MatchesBruteForceWithLongLanguageListsAndPlacedCandidates) {
+  std::mt19937 rng(20261201);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string id = absl::StrCat("c-", i);
+    v1::Candidate c = RandomCandidate(rng, id);
+    if (i % 3 == 0) {
+      // Four to six languages: Spanish, when listed, may come after the third.
+      for (const char* code : {"de", "nl", "es"}) {
+        v1::CandidateLanguage* l = c.add_languages();
+        l->set_language_code(code);
+        l->set_level(static_cast<v1::CefrLevel>(1 + rng() % 6));
+        l->set_evidence(v1::EVIDENCE_SELF_DECLARED);
+      }
+    }
+    absl::StatusOr<v1::Candidate> stored = stores_->candidates.Create(id, c);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    index_->Upsert(*stored);
+    ids.push_back(id);
+  }
+  MatchWorld placed = world_;
+  for (size_t i = 0; i < ids.size(); i += 7) placed.placed_candidates.insert(ids[i]);
+
+  int nonempty = 0;
+  for (int n = 0; n < 12; ++n) {
+    const v1::Vacancy v = RandomVacancy(rng, n);
+    for (const MatchWorld* world : {&world_, &placed}) {
+      const CompiledVacancy vacancy = evaluator_->Compile(v, nullptr, *world);
+      for (int k : {1, 10, 50}) {
+        CandidateIndex::Query q;
+        q.vacancy = &vacancy;
+        q.world = world;
+        q.k = k;
+        q.include_quota_exhausted = n % 2 == 1;
+        if (n == 6) q.isco = ParseIsco("61");
+        const std::string what = absl::StrCat("vacancy ", n, " k ", k, " placed ",
+                                              world == &placed);
+        CandidateIndex::Result want = BruteForce(q);
+        absl::StatusOr<CandidateIndex::Result> got = index_->TopK(q, *evaluator_);
+        ASSERT_TRUE(got.ok()) << got.status();
+        ExpectSame(*got, want, what);
+        if (!want.top.empty()) ++nonempty;
+      }
+    }
+  }
+  EXPECT_GE(nonempty, 24);
+}
+
 // The index skips Evaluate when QuickScoreBoundMicros, then ScoreBoundMicros,
 // is below the k-th best score: both must bound every eligible candidate's
 // score, the quick one from above the full one.
