@@ -63,6 +63,9 @@ absl::Status AuditReplay::Apply(const v1::AuditEvent& event) {
     }
   } else if (kind == kEventAgreementChange) {
     // Agreements carry no counters.
+  } else if (kind == kEventApplicationTransition) {
+    if (event.effects_size() != 0) return Broken(event, "an application event changes counters");
+    if (event.to_state().empty()) return Broken(event, "names no state");
   } else {
     CORRIDOR_RETURN_IF_ERROR(ApplyLedgerEvent(event));
   }

@@ -25,6 +25,9 @@ inline constexpr char kEventExpire[] = "EXPIRE";
 inline constexpr char kEventCorrect[] = "CORRECT";
 inline constexpr char kEventCapChange[] = "CAP_CHANGE";
 inline constexpr char kEventAgreementChange[] = "AGREEMENT_CHANGE";
+// An application moved between lifecycle states; it carries no counters (the
+// unit it holds moves with a RESERVE, COMMIT, RELEASE or EXPIRE event).
+inline constexpr char kEventApplicationTransition[] = "APPLICATION_TRANSITION";
 
 class AuditReplay {
  public:

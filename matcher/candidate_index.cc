@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -15,6 +17,7 @@
 #include "storage/keys.h"
 
 namespace corridor::matcher {
+extern uint64_t g_stats[16];
 namespace {
 
 constexpr int kMaxK = 500;
@@ -45,7 +48,10 @@ struct ListColumn {
     off.resize(slots, 0);
     count.resize(slots, 0);
   }
+  // The entries become garbage, overwritten at once: an erased candidate's
+  // lists do not linger in memory until the next Compact.
   void Clear(uint32_t slot) {
+    std::fill_n(items.begin() + off[slot], count[slot], T());
     garbage += count[slot];
     off[slot] = 0;
     count[slot] = 0;
@@ -87,6 +93,52 @@ size_t VectorBytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 
+// push_back growing by a quarter rather than doubling (memory per candidate).
+template <typename T>
+void Append(std::vector<T>& v, const T& value) {
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 4);
+  v.push_back(value);
+}
+
+// Availability slices. A posting list (one nationality) is split by where a
+// candidate's availability window lies: the kSliceDays-day period holding
+// its first day (window_from, as CandidateScreen stores it), and how many
+// periods later its last day falls (span). A query then skips the slices
+// where nobody can pass NOT_AVAILABLE_IN_WINDOW, and does not test the rule
+// in those where everybody passes (Evaluator::WindowsInRange decides both
+// from the slice's bounds). Slices never make a verdict: a slice that may
+// hold both is screened candidate by candidate, as before.
+constexpr int64_t kSliceDays = 32;
+// span 0: window_until before the first period (or unset); 1..kSpans-2:
+// window_until in period from + span - 1; kSpans-1: any later period.
+constexpr int64_t kSpans = 8;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+Day ClampDay(int64_t d) {
+  return static_cast<Day>(std::clamp<int64_t>(d, INT32_MIN, INT32_MAX));
+}
+
+struct Slice {
+  int64_t from = 0;  // FloorDiv(window_from, kSliceDays)
+  int64_t span = 0;
+};
+
+Slice SliceOf(Day window_from, Day window_until) {
+  Slice s;
+  s.from = FloorDiv(window_from, kSliceDays);
+  const int64_t until = FloorDiv(window_until, kSliceDays);
+  s.span = until < s.from ? 0 : std::min(until - s.from + 1, kSpans - 1);
+  return s;
+}
+
+// The key of (nationality, slice) in State::shard_ids.
+uint64_t ShardKey(Country nationality, const Slice& s) {
+  return (uint64_t{nationality} << 48) |
+         (static_cast<uint64_t>(static_cast<uint32_t>(s.from)) << 8) |
+         static_cast<uint64_t>(s.span);
+}
+
 }  // namespace
 
 struct CandidateIndex::State {
@@ -126,11 +178,11 @@ struct CandidateIndex::State {
     CandidateView v;
     v.id = IdOf(s);
     v.registered_micros = registered[s];
-    const Posting& posting = postings.find(nationality[s])->second;
-    const CandidateScreen& screen = posting.screens[posting_pos[s]];
-    const CandidateSummary& sum = posting.sums[posting_pos[s]];
+    const Shard& shard = shards[shard_of[s]];
+    const CandidateScreen screen = shard.columns().Get(posting_pos[s]);
+    const CandidateSummary& sum = shard.sums[posting_pos[s]];
     v.agency = sum.agency;
-    v.nationality = nationality[s];
+    v.nationality = shard.nationality;
     v.residence = residence[s];
     v.education = sum.education;
     v.consent = (flags[s] & kConsent) != 0;
@@ -163,9 +215,9 @@ struct CandidateIndex::State {
     id_len.resize(n, 0);
     registered.resize(n, 0);
     update_micros.resize(n, 0);
-    nationality.resize(n, 0);
     residence.resize(n, 0);
     flags.resize(n, 0);
+    shard_of.resize(n, 0);
     posting_pos.resize(n, 0);
     occupations.Grow(n);
     skills.Grow(n);
@@ -179,32 +231,46 @@ struct CandidateIndex::State {
     return s;
   }
 
-  void AddPosting(uint32_t s, const CandidateScreen& screen, const CandidateSummary& summary) {
-    Posting& list = postings[nationality[s]];
-    posting_pos[s] = static_cast<uint32_t>(list.slots.size());
-    Append(list.slots, s);
-    Append(list.screens, screen);
-    Append(list.sums, summary);
+  // The shard of (nationality, the screen's availability slice), created
+  // when new.
+  uint32_t ShardFor(Country nationality, const CandidateScreen& screen) {
+    const Slice slice = SliceOf(screen.window_from, screen.window_until);
+    const uint64_t key = ShardKey(nationality, slice);
+    auto [it, added] = shard_ids.try_emplace(key, static_cast<uint32_t>(shards.size()));
+    if (added) {
+      Shard& shard = shards.emplace_back();
+      shard.key = key;
+      shard.nationality = nationality;
+      const int64_t first = slice.from * kSliceDays;
+      shard.from_min = ClampDay(first);
+      shard.from_max = ClampDay(first + kSliceDays - 1);
+      if (slice.span == 0) {
+        shard.until_min = INT32_MIN;
+        shard.until_max = ClampDay(first - 1);
+      } else {
+        shard.until_min = ClampDay(first + (slice.span - 1) * kSliceDays);
+        shard.until_max = slice.span == kSpans - 1
+                              ? INT32_MAX
+                              : ClampDay(first + slice.span * kSliceDays - 1);
+      }
+      Append(by_nationality[nationality], it->second);
+    }
+    return it->second;
+  }
+
+  void AddPosting(uint32_t s, Country nationality, const CandidateScreen& screen,
+                  const CandidateSummary& summary) {
+    const uint32_t id = ShardFor(nationality, screen);
+    shard_of[s] = id;
+    posting_pos[s] = static_cast<uint32_t>(shards[id].slots.size());
+    shards[id].Push(s, screen, summary);
   }
   void RemovePosting(uint32_t s) {
-    auto it = postings.find(nationality[s]);
-    if (it == postings.end()) return;
-    Posting& list = it->second;
-    uint32_t pos = posting_pos[s];
-    uint32_t last = list.slots.back();
-    list.slots[pos] = last;
-    list.screens[pos] = list.screens.back();
-    list.sums[pos] = list.sums.back();
+    Shard& shard = shards[shard_of[s]];
+    const uint32_t pos = posting_pos[s];
+    const uint32_t last = shard.slots.back();
+    shard.MoveLastTo(pos);
     posting_pos[last] = pos;
-    list.slots.pop_back();
-    list.screens.pop_back();
-    list.sums.pop_back();
-  }
-  // push_back growing by a quarter rather than doubling (memory per candidate).
-  template <typename T>
-  static void Append(std::vector<T>& v, const T& value) {
-    if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 16);
-    v.push_back(value);
   }
 
   // Makes every skill never seen before hot while slots remain: no summary
@@ -243,14 +309,14 @@ struct CandidateIndex::State {
     HotSkills chosen;
     for (size_t i = 0; i < n; ++i) chosen.ids[chosen.size++] = ranked[i].first;
     hot = chosen;
-    for (auto& [country, list] : postings) {
-      for (size_t pos = 0; pos < list.slots.size(); ++pos) {
-        const CandidateView v = View(list.slots[pos]);
+    // The availability window does not change, so neither does the shard.
+    for (Shard& shard : shards) {
+      for (size_t pos = 0; pos < shard.slots.size(); ++pos) {
+        const CandidateView v = View(shard.slots[pos]);
         CandidateScreen screen;
         CandidateSummary summary;
         SummarizeCandidate(v, hot, screen, summary);
-        list.screens[pos] = screen;
-        list.sums[pos] = summary;
+        shard.Set(pos, screen, summary);
       }
     }
   }
@@ -306,22 +372,20 @@ struct CandidateIndex::State {
     SummarizeCandidate(v, hot, screen, summary);
     if (found.has_value()) {
       s = *found;
-      if (nationality[s] != v.nationality) {
+      const uint64_t key =
+          ShardKey(v.nationality, SliceOf(screen.window_from, screen.window_until));
+      if (shards[shard_of[s]].key != key) {
         RemovePosting(s);
-        nationality[s] = v.nationality;
-        AddPosting(s, screen, summary);
+        AddPosting(s, v.nationality, screen, summary);
       } else {
-        Posting& list = postings.find(nationality[s])->second;
-        list.screens[posting_pos[s]] = screen;
-        list.sums[posting_pos[s]] = summary;
+        shards[shard_of[s]].Set(posting_pos[s], screen, summary);
       }
     } else {
       s = NewSlot();
       SetId(s, v.id);
       flags[s] = kLive;
       ids.insert(s);
-      nationality[s] = v.nationality;
-      AddPosting(s, screen, summary);
+      AddPosting(s, v.nationality, screen, summary);
       ++live;
     }
     update_micros[s] = update_time;
@@ -394,17 +458,17 @@ struct CandidateIndex::State {
   size_t Bytes() const {
     size_t b = id_chars.capacity() + VectorBytes(id_off) + VectorBytes(id_len) +
                VectorBytes(registered) + VectorBytes(update_micros) +
-               VectorBytes(nationality) + VectorBytes(residence) + VectorBytes(flags) +
+               VectorBytes(residence) + VectorBytes(flags) + VectorBytes(shard_of) +
                VectorBytes(posting_pos) + VectorBytes(free_slots) +
                occupations.Bytes() + skills.Bytes() + languages.Bytes() +
                credentials.Bytes() + recognised.Bytes() + licences.Bytes() +
                history.Bytes() + destinations.Bytes() + preferred_isco.Bytes();
     // A flat_hash_set slot is the value plus one control byte.
     b += ids.capacity() * (sizeof(uint32_t) + 1);
-    b += postings.capacity() * (sizeof(Country) + sizeof(Posting) + 1);
-    for (const auto& [country, list] : postings) {
-      b += VectorBytes(list.slots) + VectorBytes(list.screens) + VectorBytes(list.sums);
-    }
+    b += VectorBytes(shards) + shard_ids.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+    for (const Shard& shard : shards) b += shard.Bytes();
+    b += by_nationality.capacity() * (sizeof(Country) + sizeof(std::vector<uint32_t>) + 1);
+    for (const auto& [country, list] : by_nationality) b += VectorBytes(list);
     b += seen_skills.capacity() * (sizeof(uint32_t) + 1);
     return b;
   }
@@ -421,20 +485,74 @@ struct CandidateIndex::State {
   // Scalar columns, one entry per slot.
   std::vector<int64_t> registered;
   std::vector<int64_t> update_micros;
-  std::vector<Country> nationality;
   std::vector<Country> residence;
   std::vector<uint8_t> flags;  // kLive | kConsent
 
-  // Slots by nationality, each with its CandidateSummary alongside (so a
-  // query streams the summaries of the nationalities it visits in order);
-  // posting_pos[s] is s's position in its list. The summaries also hold the
-  // scalar facts View reads (agency, education, availability, schemes).
-  struct Posting {
+  // The posting lists: the slots of one nationality and one availability
+  // slice (a shard), each with its screen (as columns) and CandidateSummary
+  // alongside, in the same order, so a query streams the columns it needs
+  // of the shards it visits. The screens and summaries also hold the facts
+  // View reads (nationality, agency, education, availability, schemes).
+  struct Shard {
+    uint64_t key = 0;  // ShardKey
+    Country nationality = 0;
+    // Every window in the shard has from_min <= window_from <= from_max and
+    // until_min <= window_until <= until_max (CandidateScreen's encoding).
+    Day from_min = 0, from_max = 0, until_min = 0, until_max = 0;
     std::vector<uint32_t> slots;
-    std::vector<CandidateScreen> screens;
+    std::vector<Day> window_from;
+    std::vector<Day> window_until;
+    std::vector<uint64_t> skill_sig;
+    std::vector<uint64_t> hot_levels;
     std::vector<CandidateSummary> sums;
+
+    ScreenColumns columns() const {
+      return ScreenColumns{window_from.data(), window_until.data(), skill_sig.data(),
+                           hot_levels.data()};
+    }
+    void Push(uint32_t slot, const CandidateScreen& screen, const CandidateSummary& summary) {
+      Append(slots, slot);
+      Append(window_from, screen.window_from);
+      Append(window_until, screen.window_until);
+      Append(skill_sig, screen.skill_sig);
+      Append(hot_levels, screen.hot_levels);
+      Append(sums, summary);
+    }
+    void Set(size_t pos, const CandidateScreen& screen, const CandidateSummary& summary) {
+      window_from[pos] = screen.window_from;
+      window_until[pos] = screen.window_until;
+      skill_sig[pos] = screen.skill_sig;
+      hot_levels[pos] = screen.hot_levels;
+      sums[pos] = summary;
+    }
+    // Moves the last entry to `pos` (dropping the one there) and shortens
+    // the shard by one.
+    void MoveLastTo(size_t pos) {
+      slots[pos] = slots.back();
+      window_from[pos] = window_from.back();
+      window_until[pos] = window_until.back();
+      skill_sig[pos] = skill_sig.back();
+      hot_levels[pos] = hot_levels.back();
+      sums[pos] = sums.back();
+      slots.pop_back();
+      window_from.pop_back();
+      window_until.pop_back();
+      skill_sig.pop_back();
+      hot_levels.pop_back();
+      sums.pop_back();
+    }
+    size_t Bytes() const {
+      return VectorBytes(slots) + VectorBytes(window_from) + VectorBytes(window_until) +
+             VectorBytes(skill_sig) + VectorBytes(hot_levels) + VectorBytes(sums);
+    }
   };
-  absl::flat_hash_map<Country, Posting> postings;
+  // Shards are never removed (an emptied one is skipped by queries and
+  // refilled by later candidates of its nationality and slice).
+  std::vector<Shard> shards;
+  absl::flat_hash_map<uint64_t, uint32_t> shard_ids;  // ShardKey -> index in shards
+  absl::flat_hash_map<Country, std::vector<uint32_t>> by_nationality;  // indexes in shards
+  // Per slot: its shard and its position there.
+  std::vector<uint32_t> shard_of;
   std::vector<uint32_t> posting_pos;
   // The skills summaries carry exact levels for, and every skill ever seen.
   HotSkills hot;
@@ -612,12 +730,15 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   const bool missing_stops =
       (~allowed & (uint32_t{1} << static_cast<int>(Reason::kMissingRequiredSkill))) != 0;
 
+  const bool window_stops =
+      (~allowed & (uint32_t{1} << static_cast<int>(Reason::kNotAvailableInWindow))) != 0;
+
   absl::ReaderMutexLock lock(&mu_);
   const State& st = *state_;
-  std::vector<std::pair<const CompiledVacancy::OriginTerms*, const State::Posting*>> lists;
+  std::vector<std::pair<const CompiledVacancy::OriginTerms*, const std::vector<uint32_t>*>> lists;
   for (const CompiledVacancy::OriginTerms* t : OriginsToVisit(query, allowed)) {
-    auto it = st.postings.find(t->origin);
-    if (it != st.postings.end()) lists.emplace_back(t, &it->second);
+    auto it = st.by_nationality.find(t->origin);
+    if (it != st.by_nationality.end()) lists.emplace_back(t, &it->second);
   }
 
   Result result;
@@ -628,16 +749,26 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
   // Positions (in the current block) that the summary screen passes.
   constexpr size_t kBlock = 1024;
   std::array<uint32_t, kBlock> passed;
-  for (const auto& [terms, list] : lists) {
+  for (const auto& [terms, shard_ids] : lists) {
     // Every rule and the score bound come from the Evaluator: first from the
-    // candidates' summaries (screened a block at a time, in posting order),
-    // then, only when the summary cannot decide a rule, from the full view
-    // (CandidateFailures); Evaluate runs only for candidates whose score
-    // bound (first a quick one, then the full one) can enter the top k.
+    // candidates' screens and summaries (screened a block at a time, in
+    // posting order), then, only when they cannot decide a rule, from the
+    // full view (CandidateFailures); Evaluate runs only for candidates whose
+    // score bound (first a quick one, then the full one) can enter the top k.
     const ScanPlan plan = evaluator.PlanScan(vacancy, world, terms, st.hot);
-    const std::vector<uint32_t>& slots = list->slots;
-    const CandidateScreen* screens = list->screens.data();
-    const CandidateSummary* sums = list->sums.data();
+   for (const uint32_t shard_id : *shard_ids) {
+    const State::Shard& shard = st.shards[shard_id];
+    if (shard.slots.empty()) continue;
+    // The shard's availability slice: nobody in it can be eligible, or
+    // everybody passes that rule, or it depends on the candidate.
+    const Evaluator::WindowsVerdict windows = Evaluator::WindowsInRange(
+        plan, shard.from_min, shard.from_max, shard.until_min, shard.until_max);
+    if (windows == Evaluator::WindowsVerdict::kAllFail && window_stops) { g_stats[5] += shard.slots.size(); continue; }
+    if (windows == Evaluator::WindowsVerdict::kAllPass) g_stats[6] += shard.slots.size();
+    const bool windows_pass = windows == Evaluator::WindowsVerdict::kAllPass;
+    const std::vector<uint32_t>& slots = shard.slots;
+    const ScreenColumns screens = shard.columns();
+    const CandidateSummary* sums = shard.sums.data();
     for (size_t base = 0; base < slots.size(); base += kBlock) {
       const size_t len = std::min(kBlock, slots.size() - base);
       visited += len;
@@ -656,15 +787,14 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
       // every candidate first.
       size_t below_count = 0;
       const size_t n_passed = Evaluator::ScreenBlock(
-          screens + base, sums + base, len, plan,
+          screens.From(base), sums + base, len, plan, windows_pass,
           [&st, block_slots](size_t i) { return st.IdOf(block_slots[i]); }, ~allowed,
           threshold, passed.data(), query.isco.digits == 0 ? &below_count : nullptr);
       result.eligible_count += static_cast<int64_t>(below_count);
-      constexpr uint32_t kFlags =
-          Evaluator::kScreenUndecided | Evaluator::kScreenBelowThreshold;
       for (size_t j = 0; j < n_passed; ++j) {
-        const size_t i = base + (passed[j] & ~kFlags);
+        const size_t i = base + (passed[j] & ~Evaluator::kScreenFlags);
         const bool undecided = (passed[j] & Evaluator::kScreenUndecided) != 0;
+        const bool cold = (passed[j] & Evaluator::kScreenColdSkills) != 0;
         const bool below = (passed[j] & Evaluator::kScreenBelowThreshold) != 0;
         const CandidateSummary& sum = sums[i];
         const uint32_t s = slots[i];
@@ -685,10 +815,13 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
           if (!any) continue;
         }
         // A must-have skill outside the hot set is checked against the
-        // candidate's skill list first (cheaper than the full view).
+        // candidate's skill list first (cheaper than the full view), then
+        // any other rule the screen left open against the full view.
+        if (cold && missing_stops && Evaluator::ColdMustHaveMissing(st.skills.Get(s), plan)) {
+          continue;
+        }
         if (undecided &&
-            ((missing_stops && Evaluator::ColdMustHaveMissing(st.skills.Get(s), plan)) ||
-             (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0)) {
+            (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
           continue;
         }
         ++result.eligible_count;
@@ -697,7 +830,8 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
           // Skip Evaluate when even the best case cannot enter the top k.
           const Ranked& worst = heap.front();
           if (below || Evaluator::QuickScoreBoundMicros(sum, plan) < worst.score) continue;
-          const int64_t bound = Evaluator::ScoreBoundMicros(screens[i], sum, plan);
+          g_stats[7]++;
+          const int64_t bound = Evaluator::ScoreBoundMicros(screens.Get(i), sum, plan);
           if (bound < worst.score) continue;
           if (bound == worst.score &&
               !RanksBefore(bound, st.registered[s], st.IdOf(s), worst.score, worst.registered,
@@ -706,6 +840,7 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
           }
         }
 
+        g_stats[8]++;
         CandidateView view = st.View(s);
         Verdict verdict = evaluator.Evaluate(view, vacancy, world);
         if ((verdict.failures & ~allowed) != 0) {
@@ -724,7 +859,10 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
         }
       }
     }
+   }
   }
+  if (getenv("SCAN_STATS")) { fprintf(stderr, "stats pass=%lu tab_above=%lu quick_above=%lu visited=%lu kept1=%lu skipped=%lu allpass=%lu sbound=%lu eval=%lu elig=%ld\n", g_stats[0], g_stats[1], g_stats[2], g_stats[3], g_stats[4], g_stats[5], g_stats[6], g_stats[7], g_stats[8], (long)result.eligible_count); }
+  for (auto& x : g_stats) x = 0;
   std::sort(heap.begin(), heap.end(), Better);
   result.top.reserve(heap.size());
   for (const Ranked& r : heap) {

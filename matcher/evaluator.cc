@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 
 namespace corridor::matcher {
+uint64_t g_stats[16];
 namespace {
 
 constexpr uint8_t kCefrC2 = v1::CEFR_LEVEL_C2;
@@ -747,6 +748,7 @@ CompiledVacancy Evaluator::Compile(const v1::Vacancy& vacancy, const v1::Employe
       // Quota: the leaf, then its overflow.
       const CompiledCell* leaf = tree.Leaf(v.start, v.destination, origin, v.isco, v.scheme);
       if (leaf != nullptr) {
+        t.leaf_cell = leaf->id;
         const CompiledCell* full = tree.FirstFull(*leaf);
         if (full == nullptr) {
           t.quota_cell = leaf->id;
@@ -825,7 +827,11 @@ Explanation Evaluator::Explain(const CandidateView& candidate, const CompiledVac
   }
   ex.score = r.score;
   const CompiledVacancy::OriginTerms* terms = vacancy.FindOrigin(candidate.nationality);
-  if (terms != nullptr) ex.quota_cell = terms->quota_cell;
+  if (terms != nullptr) {
+    ex.quota_cell = terms->quota_cell;
+    ex.leaf_cell = terms->leaf_cell;
+    if (terms->agreement >= 0) ex.agreement = world.agreements[terms->agreement].id;
+  }
   return ex;
 }
 
@@ -935,6 +941,8 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
                                        : v.vacancy_failures | Bit(Reason::kNoAgreement);
   p.weights = terms != nullptr ? terms->weights : v.weights;
   p.start = v.start;
+  // Entry 0 (no agency) stays false, and the table is never empty.
+  p.agency_ok.assign(1, 0);
   for (const auto& [agency, valid] : world.agency_licence_valid) {
     if (agency == 0 || !valid) continue;
     if (p.agency_ok.size() <= agency) p.agency_ok.resize(agency + 1, 0);
@@ -964,6 +972,29 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
     }
     p.skills.push_back(k);
     if (k.must_have) p.must_skills.push_back(k);
+  }
+  // The must-have skills as ScreenBlock's first pass tests them, deciding
+  // as SummaryFailures' LevelBound does: a hot skill's level is exact (at
+  // most 15), a cold one is missing when a bit of thresholds 1..minimum is
+  // clear (always when the minimum is above 4).
+  static_assert(kHotSkillSlots == 16, "hot_levels holds 16 nibbles, two per byte lane");
+  std::array<int, kHotSkillSlots> hot_min{};  // 0: no minimum
+  for (const ScanPlan::Skill& k : p.must_skills) {
+    if (k.hot >= 0) {
+      p.must_hot = true;
+      if (k.min_level > 16) p.must_never = true;
+      hot_min[k.hot] = std::max<int>(hot_min[k.hot], std::min<int>(k.min_level, 16));
+    } else {
+      p.must_cold = true;
+      if (k.min_level > 4) p.must_never = true;
+      p.must_cold_mask |= k.level_mask;
+    }
+  }
+  for (int slot = 0; slot < kHotSkillSlots; ++slot) {
+    // A level byte (0..15) plus 16 - minimum reaches bit 4 exactly when the
+    // level is at least the minimum; plus 16 always.
+    const uint64_t add = hot_min[slot] == 0 ? 16 : 16 - hot_min[slot];
+    p.must_hot_add[slot & 1] |= add << (8 * (slot >> 1));
   }
   for (const CompiledVacancy::LanguageRequirement& l : v.languages) {
     ScanPlan::Language lang{l.language, l.min_level, {}};
@@ -1228,136 +1259,211 @@ uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSum
 
 namespace {
 
-// ScreenBlock's second pass over the positions its first pass kept.
-enum : int {
-  kRestAvailable = 1,  // availability is decided (SummaryFailuresImpl skips it)
-  // Availability and the must-have skills are decided, and nobody is placed:
-  // only the flags, the agency and at most one language remain, checked
-  // inline without loops (one language with kRestLanguage).
-  kRestFlags = 2,
-  kRestLanguage = 4,
-};
-struct ScreenRest {
-  const CandidateScreen* screens;
-  const CandidateSummary* sums;
-  const ScanPlan& p;
-  absl::FunctionRef<absl::string_view(size_t)> id;
-  uint32_t stop_on;
-  int64_t threshold;
+constexpr uint64_t kLowNibbles = 0x0F0F0F0F0F0F0F0FULL;
+constexpr uint64_t kByteBit4 = 0x1010101010101010ULL;
 
-  // Compacts out[0..n) to the positions that pass, as ScreenBlock writes
-  // them; returns how many.
-  template <int kMode>
-  size_t Run(uint32_t* out, size_t n, size_t* below) const {
-    size_t m = 0;
-    ScanPlan::LanguageCheck language{};
-    if ((kMode & kRestLanguage) != 0) language = p.language_checks[0];
-    for (size_t j = 0; j < n; ++j) {
-      const size_t i = out[j];
-      const CandidateSummary& s = sums[i];
-      bool undecided = false;
-      uint32_t f = 0;
-      if ((kMode & kRestFlags) != 0) {
-        // SummaryFailuresImpl's remaining checks (origin_failures has no
-        // bit of stop_on: ScreenBlock returned early otherwise).
-        f = p.flag_failures[s.flags];
-        undecided = p.flag_undecided[s.flags] != 0;
-        const bool agency_ok = s.agency < p.agency_ok.size() && p.agency_ok[s.agency] != 0;
-        f |= agency_ok ? 0 : Bit(Reason::kAgencyLicenceInvalid);
-        if ((kMode & kRestLanguage) != 0) {
-          const bool below_min = InlineLanguageBelow(s, language);
-          const bool all_inline = (s.flags & CandidateSummary::kLanguagesInline) != 0;
-          f |= (below_min && all_inline) ? Bit(Reason::kLanguageBelowMinimum) : 0;
-          undecided |= below_min && !all_inline;
-        }
-      } else {
-        f = SummaryFailuresImpl(screens[i], s, p, [this, i] { return id(i); }, stop_on,
-                                undecided, (kMode & kRestAvailable) != 0);
-      }
-      if ((f & stop_on) != 0) continue;
-      uint32_t entry = static_cast<uint32_t>(i) | (undecided ? Evaluator::kScreenUndecided : 0);
-      // Most candidates are below on their occupation alone (the other terms
-      // at their best); the rest compute the quick bound.
-      if (threshold != INT64_MIN) {
-        const int key = OccupationKey(s, p);
-        if (p.quick_by_occupation[key] >= threshold &&
-            QuickBoundFromKey(s, p, key) >= threshold) {
-          out[m++] = entry;
-          continue;
-        }
-        if (below != nullptr && !undecided) {
-          ++*below;
-          continue;
-        }
-        entry |= Evaluator::kScreenBelowThreshold;
-      }
-      out[m++] = entry;
-    }
-    return m;
-  }
+// What ScreenBlock's first pass tests.
+enum : int {
+  kFirstWindow = 1,  // availability (from the two window columns)
+  kFirstHot = 2,     // the hot must-have skills (hot_levels)
+  kFirstCold = 4,    // the signature of the other must-have skills (skill_sig)
 };
+
+// True when every hot must-have skill is held at its minimum, for all of
+// them at once (ScanPlan::must_hot_add).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool HotMustHeld(uint64_t hot_levels, const ScanPlan& p) {
+  const uint64_t even = (hot_levels & kLowNibbles) + p.must_hot_add[0];
+  const uint64_t odd = ((hot_levels >> 4) & kLowNibbles) + p.must_hot_add[1];
+  return ((even & odd) & kByteBit4) == kByteBit4;
+}
+
+// ScreenBlock's first pass, without branches: writes to out the positions
+// 0..n-1 that pass what kMode tests (each failure there sets a bit of
+// stop_on); returns how many. Reads only the columns kMode names.
+template <int kMode>
+size_t FirstPass(const ScreenColumns& w, size_t n, const ScanPlan& p, uint32_t* out) {
+  const Day start = p.start;
+  const uint64_t cold = p.must_cold_mask;
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    bool ok = true;
+    if ((kMode & kFirstWindow) != 0) {
+      ok = (start >= w.window_from[i]) & (start <= w.window_until[i]);  // !WindowFails
+    }
+    if ((kMode & kFirstHot) != 0) ok &= HotMustHeld(w.hot_levels[i], p);
+    if ((kMode & kFirstCold) != 0) ok &= (w.skill_sig[i] & cold) == cold;
+    out[m] = static_cast<uint32_t>(i);
+    m += ok;
+  }
+  return m;
+}
+
+// ScreenBlock's second pass, in the common case: nobody placed and at most
+// one required language (kLanguage: exactly one), availability and the
+// must-have skills decided by the first pass (the ones outside the hot set
+// up to the candidate's list: `cold`). The flags' rules from the plan's
+// table, the agency and the language, then the quick bound against the
+// threshold (kThreshold: threshold is not INT64_MIN), without branches but
+// for the full quick bound, computed only where the occupation's bound
+// reaches the threshold. kBelow: count in *below, instead of writing, the
+// positions that pass with every rule decided and a quick bound below it.
+// Compacts out[0..n) in place; returns how many it kept.
+template <bool kLanguage, bool kThreshold, bool kBelow>
+size_t FastRest(const CandidateSummary* sums, const ScanPlan& p, uint32_t stop_on,
+                int64_t threshold, bool cold, uint32_t* out, size_t n, size_t* below) {
+  const ScanPlan::LanguageCheck language = kLanguage ? p.language_checks[0]
+                                                     : ScanPlan::LanguageCheck{};
+  // PlanScan makes agency_ok non-empty with entry 0 false: out-of-range
+  // agencies read entry 0 (no licence known).
+  const uint8_t* agency_ok = p.agency_ok.data();
+  const uint32_t agency_count = static_cast<uint32_t>(p.agency_ok.size());
+  const uint32_t cold_flag = cold ? Evaluator::kScreenColdSkills : 0;
+  size_t m = 0;
+  size_t counted = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t i = out[j];
+    const CandidateSummary& s = sums[i];
+    uint32_t f = p.flag_failures[s.flags];
+    bool undecided = p.flag_undecided[s.flags] != 0;
+    const uint32_t agency = s.agency < agency_count ? s.agency : 0;
+    f |= agency_ok[agency] != 0 ? 0 : Bit(Reason::kAgencyLicenceInvalid);
+    if (kLanguage) {
+      const bool below_min = InlineLanguageBelow(s, language);
+      const bool all_inline = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+      f |= (below_min & all_inline) ? Bit(Reason::kLanguageBelowMinimum) : 0;
+      undecided |= below_min & !all_inline;
+    }
+    const bool pass = (f & stop_on) == 0;
+    g_stats[0] += pass;
+    uint32_t entry = i | (undecided ? Evaluator::kScreenUndecided : 0) | cold_flag;
+    bool keep = pass;
+    if (kThreshold) {
+      // Most candidates are below on their occupation alone (the other
+      // terms at their best); the rest compute the quick bound.
+      const int key = OccupationKey(s, p);
+      bool above = p.quick_by_occupation[key] >= threshold;
+      g_stats[1] += above & pass;
+      if (above) above = QuickBoundFromKey(s, p, key) >= threshold;
+      g_stats[2] += above & pass;
+      entry |= above ? 0 : Evaluator::kScreenBelowThreshold;
+      if (kBelow) {
+        const bool decided = !undecided & !cold;
+        counted += pass & !above & decided;
+        keep = pass & (above | !decided);
+      }
+    }
+    out[m] = entry;
+    m += keep;
+  }
+  if (kBelow) *below += counted;
+  return m;
+}
+
+template <bool kLanguage>
+size_t FastRestFor(const CandidateSummary* sums, const ScanPlan& p, uint32_t stop_on,
+                   int64_t threshold, bool cold, uint32_t* out, size_t n, size_t* below) {
+  if (threshold == INT64_MIN) {
+    return FastRest<kLanguage, false, false>(sums, p, stop_on, threshold, cold, out, n, below);
+  }
+  return below != nullptr
+             ? FastRest<kLanguage, true, true>(sums, p, stop_on, threshold, cold, out, n, below)
+             : FastRest<kLanguage, true, false>(sums, p, stop_on, threshold, cold, out, n, below);
+}
+
+// ScreenBlock's second pass in every other case: SummaryFailures (but for
+// availability, decided by the first pass or not stopping) on each position
+// the first pass kept. Compacts out[0..n) in place; returns how many it kept.
+size_t GeneralRest(const ScreenColumns& screens, const CandidateSummary* sums, const ScanPlan& p,
+                   absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
+                   int64_t threshold, uint32_t* out, size_t n, size_t* below) {
+  size_t m = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const size_t i = out[j];
+    const CandidateSummary& s = sums[i];
+    bool undecided = false;
+    const uint32_t f = SummaryFailuresImpl(screens.Get(i), s, p, [&id, i] { return id(i); },
+                                           stop_on, undecided, /*available=*/true);
+    if ((f & stop_on) != 0) continue;
+    // The summary does not say which rule is open: the cold skills' check
+    // first (cheap), then every rule.
+    uint32_t entry = static_cast<uint32_t>(i) |
+                     (undecided ? Evaluator::kScreenUndecided | Evaluator::kScreenColdSkills : 0);
+    if (threshold != INT64_MIN) {
+      const int key = OccupationKey(s, p);
+      if (p.quick_by_occupation[key] >= threshold && QuickBoundFromKey(s, p, key) >= threshold) {
+        out[m++] = entry;
+        continue;
+      }
+      if (below != nullptr && !undecided) {
+        ++*below;
+        continue;
+      }
+      entry |= Evaluator::kScreenBelowThreshold;
+    }
+    out[m++] = entry;
+  }
+  return m;
+}
 
 }  // namespace
 
-size_t Evaluator::ScreenBlock(const CandidateScreen* screens, const CandidateSummary* sums,
-                              size_t n, const ScanPlan& p,
+Evaluator::WindowsVerdict Evaluator::WindowsInRange(const ScanPlan& p, Day from_min,
+                                                    Day from_max, Day until_min, Day until_max) {
+  // WindowFails: start < window_from or start > window_until.
+  if (p.start < from_min || p.start > until_max) return WindowsVerdict::kAllFail;
+  if (p.start >= from_max && p.start <= until_min) return WindowsVerdict::kAllPass;
+  return WindowsVerdict::kSome;
+}
+
+size_t Evaluator::ScreenBlock(const ScreenColumns& screens, const CandidateSummary* sums,
+                              size_t n, const ScanPlan& p, bool windows_pass,
                               absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
                               int64_t threshold, uint32_t* out, size_t* below) {
   if ((p.origin_failures & stop_on) != 0) return 0;
-  // First pass, without branches: the positions whose availability window
-  // covers the start (all of them when that rule does not stop), written
-  // to `out` and compacted there by the second pass.
-  size_t candidates = 0;
-  const bool available = (Bit(Reason::kNotAvailableInWindow) & stop_on) != 0;
-  if (available) {
-    const Day start = p.start;
-    // With it, the first must-have skill (its level below the minimum sets
-    // MISSING_REQUIRED_SKILL, as in SummaryFailuresImpl).
-    const ScanPlan::Skill* must =
-        (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0 && !p.must_skills.empty()
-            ? &p.must_skills[0]
-            : nullptr;
-    if (must != nullptr && must->hot >= 0) {
-      const int shift = 4 * must->hot;
-      const uint64_t min_level = must->min_level;
-      for (size_t i = 0; i < n; ++i) {
-        const CandidateScreen& w = screens[i];
-        out[candidates] = static_cast<uint32_t>(i);
-        candidates += !WindowFails(w, start) & (((w.hot_levels >> shift) & 0xF) >= min_level);
-      }
-    } else if (must != nullptr) {
-      // LevelBound's level is below min_level exactly when one of the bits
-      // of thresholds 1..min_level is clear (always when min_level > 4).
-      const uint64_t mask = must->min_level > 4 ? ~uint64_t{0} : must->level_mask;
-      const bool never = must->min_level > 4;
-      for (size_t i = 0; i < n; ++i) {
-        const CandidateScreen& w = screens[i];
-        out[candidates] = static_cast<uint32_t>(i);
-        candidates += !WindowFails(w, start) & ((w.skill_sig & mask) == mask) & !never;
-      }
-    } else {
-      for (size_t i = 0; i < n; ++i) {
-        out[candidates] = static_cast<uint32_t>(i);
-        candidates += !WindowFails(screens[i], start);
-      }
-    }
-  } else {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
-    candidates = n;
+  const bool skills_stop = (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0;
+  if (skills_stop && p.must_never) return 0;
+  // First pass: availability (unless known to pass, or not stopping) and
+  // every must-have skill (when that rule stops), over the screen columns.
+  const int mode =
+      ((Bit(Reason::kNotAvailableInWindow) & stop_on) != 0 && !windows_pass ? kFirstWindow : 0) |
+      (skills_stop && p.must_hot ? kFirstHot : 0) | (skills_stop && p.must_cold ? kFirstCold : 0);
+  size_t kept = 0;
+  switch (mode) {
+    case 0:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
+      kept = n;
+      break;
+    case kFirstWindow:
+      kept = FirstPass<kFirstWindow>(screens, n, p, out);
+      break;
+    case kFirstHot:
+      kept = FirstPass<kFirstHot>(screens, n, p, out);
+      break;
+    case kFirstCold:
+      kept = FirstPass<kFirstCold>(screens, n, p, out);
+      break;
+    case kFirstWindow | kFirstHot:
+      kept = FirstPass<kFirstWindow | kFirstHot>(screens, n, p, out);
+      break;
+    case kFirstWindow | kFirstCold:
+      kept = FirstPass<kFirstWindow | kFirstCold>(screens, n, p, out);
+      break;
+    case kFirstHot | kFirstCold:
+      kept = FirstPass<kFirstHot | kFirstCold>(screens, n, p, out);
+      break;
+    default:
+      kept = FirstPass<kFirstWindow | kFirstHot | kFirstCold>(screens, n, p, out);
+      break;
   }
-  // The first pass decided availability and every must-have skill when
-  // there is none, or one whose level the screen holds exactly.
-  const bool skills_decided =
-      p.must_skills.empty() ||
-      (p.must_skills.size() == 1 && p.must_skills[0].hot >= 0 &&
-       (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0);
-  const ScreenRest rest{screens, sums, p, id, stop_on, threshold};
-  if (available && skills_decided && !p.check_placed && p.language_checks.size() <= 1) {
-    return p.language_checks.empty() ? rest.Run<kRestFlags>(out, candidates, below)
-                                     : rest.Run<kRestFlags | kRestLanguage>(out, candidates, below);
+  g_stats[3] += n; g_stats[4] += kept;
+  // Second pass, over the summaries of the positions kept.
+  const bool cold = (mode & kFirstCold) != 0;
+  if (!p.check_placed && p.language_checks.size() <= 1) {
+    return p.language_checks.empty()
+               ? FastRestFor<false>(sums, p, stop_on, threshold, cold, out, kept, below)
+               : FastRestFor<true>(sums, p, stop_on, threshold, cold, out, kept, below);
   }
-  return available ? rest.Run<kRestAvailable>(out, candidates, below)
-                   : rest.Run<0>(out, candidates, below);
+  return GeneralRest(screens, sums, p, id, stop_on, threshold, out, kept, below);
 }
 
 namespace {

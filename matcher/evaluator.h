@@ -41,6 +41,10 @@ struct Explanation {
   double score = 0;
   // The quota cell a placement would draw from ("" when none applies).
   std::string quota_cell;
+  // The agreement that covers the placement ("" when none), and the most
+  // specific cell matching it before any overflow ("" when none).
+  std::string agreement;
+  std::string leaf_cell;
 };
 
 // The hot-path result: no strings.
@@ -86,6 +90,22 @@ struct ScanPlan {
   };
   std::vector<Skill> skills;     // in CompiledVacancy::skills order
   std::vector<Skill> must_skills;  // the must-have ones
+  // The must-have skills as ScreenBlock's first pass tests them all at once,
+  // deciding MISSING_REQUIRED_SKILL as SummaryFailures does. Hot ones: with
+  // e = hot_levels & 0x0F0F...0F and o = (hot_levels >> 4) & 0x0F0F...0F
+  // (one level per byte), bit 4 of every byte of e + must_hot_add[0] and of
+  // o + must_hot_add[1] is set exactly when every hot must-have skill is held
+  // at its minimum (a byte adds 16 - minimum, or 16 for a slot nobody
+  // requires). Others: some is surely missing when a bit of must_cold_mask
+  // (the union of their level_mask) is clear in skill_sig; when none is, the
+  // candidate's list decides (ColdMustHaveMissing). must_never: some
+  // must-have skill is surely missing for every candidate (a minimum above
+  // what the screen can hold).
+  bool must_hot = false;
+  std::array<uint64_t, 2> must_hot_add{};
+  bool must_cold = false;
+  uint64_t must_cold_mask = 0;
+  bool must_never = false;
   struct Language {
     uint32_t language = 0;
     uint8_t min_level = 0;
@@ -283,10 +303,29 @@ class Evaluator {
   // occupation's terms, the others at their best) is not below threshold.
   static constexpr uint32_t kScreenUndecided = 1u << 31;
   static constexpr uint32_t kScreenBelowThreshold = 1u << 30;
-  static size_t ScreenBlock(const CandidateScreen* screens, const CandidateSummary* summaries,
-                            size_t n, const ScanPlan& plan,
+  // Set (with or without kScreenUndecided) when the must-have skills outside
+  // the hot set need the candidate's list: ColdMustHaveMissing decides them.
+  // Without kScreenUndecided every other rule is decided.
+  static constexpr uint32_t kScreenColdSkills = 1u << 29;
+  static constexpr uint32_t kScreenFlags =
+      kScreenUndecided | kScreenBelowThreshold | kScreenColdSkills;
+  // `windows_pass`: the caller knows that every one of the n candidates
+  // passes NOT_AVAILABLE_IN_WINDOW (WindowsInRange said kAllPass for their
+  // posting list); the availability columns are then not read.
+  static size_t ScreenBlock(const ScreenColumns& screens, const CandidateSummary* summaries,
+                            size_t n, const ScanPlan& plan, bool windows_pass,
                             absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
                             int64_t threshold, uint32_t* out, size_t* below = nullptr);
+
+  // What NOT_AVAILABLE_IN_WINDOW says for plan's vacancy of every candidate
+  // whose screen has from_min <= window_from <= from_max and until_min <=
+  // window_until <= until_max (CandidateScreen's encoding, unset bounds
+  // included): all fail, all pass, or it depends on the candidate. Lets an
+  // index that groups candidates by their availability skip the groups
+  // where nobody can be eligible, and skip the rule where everybody passes.
+  enum class WindowsVerdict { kAllFail, kAllPass, kSome };
+  static WindowsVerdict WindowsInRange(const ScanPlan& plan, Day from_min, Day from_max,
+                                       Day until_min, Day until_max);
 
   // The recommendation gates (see VacancyGate): one per origin of
   // vacancy.origins without an origin-wide failure, in origin order. A

@@ -44,6 +44,26 @@ void AddComponents(const Explanation& e, v1::Match& match) {
   }
 }
 
+// As above, moving the sentences (Recommend's explanations are not read after).
+void AddComponents(Explanation&& e, v1::Match& match) {
+  match.mutable_components()->Reserve(static_cast<int>(e.components.size()));
+  for (ComponentScore& c : e.components) {
+    v1::ScoreComponent* out = match.add_components();
+    out->set_component(std::string(ComponentName(c.component)));
+    out->set_raw(c.raw);
+    out->set_weight(c.weight);
+    out->set_contribution(c.contribution);
+    out->set_detail(std::move(c.detail));
+  }
+}
+
+// A vacancy Recommend may evaluate: its score bound and its position in the
+// snapshot's vacancies (id order).
+struct RecommendPending {
+  int64_t bound;  // Evaluator::GateScoreBoundMicros
+  uint32_t vacancy;
+};
+
 void AddFailures(const Explanation& e, google::protobuf::RepeatedPtrField<v1::FailedRule>* out) {
   for (const RuleFailure& f : e.failures) {
     v1::FailedRule* rule = out->Add();
@@ -301,11 +321,11 @@ absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
     auto it = snapshot->gates.find(view.nationality);
     if (it == snapshot->gates.end()) return;
     const Snapshot::OriginGates& gates = it->second;
-    struct Pending {
-      int64_t bound;     // Evaluator::GateScoreBoundMicros
-      uint32_t vacancy;  // position in snapshot->vacancies (id order)
-    };
-    std::vector<Pending> pending;
+    using Pending = RecommendPending;
+    // Reused by the calls on this thread: allocating a large buffer per call
+    // costs more than filling it (glibc consolidates its free lists first).
+    static thread_local std::vector<Pending> pending;
+    pending.clear();
     auto g = std::lower_bound(gates.scan.begin(), gates.scan.end(), gate.first_start,
                               [](const Snapshot::Gate& a, Day day) { return a.start < day; });
     for (; g != gates.scan.end() && g->start <= gate.last_start; ++g) {
@@ -351,6 +371,7 @@ absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
   if (absl::Now() > deadline) return absl::DeadlineExceededError("recommendation ran too long");
   std::sort(ranked.begin(), ranked.end(), ranks_before);
   v1::RecommendVacanciesResponse response;
+  response.mutable_matches()->Reserve(static_cast<int>(ranked.size()));
   index_->WithView(candidate_id, [&](const CandidateView& view) {
     int rank = 0;
     for (const Ranked& r : ranked) {
@@ -360,10 +381,22 @@ absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
       match->set_vacancy(VacancyName(r.vacancy->id));
       match->set_score(e.score);
       match->set_rank(++rank);
-      AddComponents(e, *match);
+      AddComponents(std::move(e), *match);
     }
   });
   return response;
+}
+
+absl::StatusOr<Explanation> MatchEngine::ExplainPair(absl::string_view candidate_id,
+                                                     const v1::Vacancy& vacancy) {
+  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
+  CORRIDOR_ASSIGN_OR_RETURN(CompiledVacancy compiled, CompileVacancy(vacancy, snapshot->world));
+  Explanation explanation;
+  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
+    explanation = evaluator_.Explain(view, compiled, snapshot->world);
+  });
+  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
+  return explanation;
 }
 
 absl::StatusOr<v1::ExplainMatchResponse> MatchEngine::Explain(
@@ -377,13 +410,7 @@ absl::StatusOr<v1::ExplainMatchResponse> MatchEngine::Explain(
     return absl::NotFoundError(absl::StrCat("vacancies/", vacancy_id, " not found"));
   }
   if (!vacancy.ok()) return vacancy.status();
-  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
-  CORRIDOR_ASSIGN_OR_RETURN(CompiledVacancy compiled, CompileVacancy(*vacancy, snapshot->world));
-  Explanation explanation;
-  bool found = index_->WithView(candidate_id, [&](const CandidateView& view) {
-    explanation = evaluator_.Explain(view, compiled, snapshot->world);
-  });
-  if (!found) return absl::NotFoundError(absl::StrCat("candidates/", candidate_id, " not found"));
+  CORRIDOR_ASSIGN_OR_RETURN(Explanation explanation, ExplainPair(candidate_id, *vacancy));
   v1::ExplainMatchResponse response;
   response.set_eligible(explanation.eligible);
   AddFailures(explanation, response.mutable_failed_rules());

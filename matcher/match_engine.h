@@ -53,6 +53,11 @@ class MatchEngine : public RegistryObserver {
       const v1::RecommendVacanciesRequest& request, absl::Time deadline);
   // Every component and every failed rule for one pair.
   absl::StatusOr<v1::ExplainMatchResponse> Explain(const v1::ExplainMatchRequest& request);
+  // The Evaluator's full account of one pair against the current world
+  // (live quota use included), with the agreement and the leaf cell a
+  // placement would use. NOT_FOUND (candidate); the vacancy's compile errors.
+  absl::StatusOr<Explanation> ExplainPair(absl::string_view candidate_id,
+                                          const v1::Vacancy& vacancy);
 
   // RegistryObserver.
   void CandidateWritten(const v1::Candidate& candidate) override;

@@ -10,6 +10,7 @@
 // disagree because they run the same code on the same view.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -237,9 +238,10 @@ struct HotSkills {
 // candidate instead of its lists. Made by SummarizeCandidate (evaluator.h);
 // read only by Evaluator::SummaryFailures and Evaluator::ScoreBoundMicros,
 // which say when the summary cannot decide and the full view is needed.
-// The first part, read for every candidate a scan visits (kept in its own
-// array so a scan streams 24 bytes per candidate); CandidateSummary holds the
-// rest, read only for candidates the screen passes.
+// The first part, what a scan's first pass reads (CandidateIndex keeps it as
+// ScreenColumns, so the pass reads 0-24 bytes per candidate, as the vacancy
+// needs); CandidateSummary holds the rest, read only for candidates the
+// first pass keeps.
 struct CandidateScreen {
   // Bit SkillLevelBit(skill, t) (evaluator.h) for every held skill and every
   // t in 1..level: a must-have (skill, min) is surely missing when its bit for
@@ -256,6 +258,31 @@ struct CandidateScreen {
   Day window_until = kNoDay;
   Day available_from() const { return window_from == kNoWindowFrom ? kNoDay : window_from; }
   Day available_until() const { return window_until; }
+};
+// CandidateScreen's fields as parallel columns, entry i for the i-th
+// candidate of a posting list (CandidateIndex stores its screens so): a pass
+// reads only the columns its vacancy needs (the availability columns not at
+// all where the whole list is known to pass that rule, the skill columns
+// only when a must-have skill is required), 8 bytes per column and candidate.
+struct ScreenColumns {
+  const Day* window_from = nullptr;
+  const Day* window_until = nullptr;
+  const uint64_t* skill_sig = nullptr;
+  const uint64_t* hot_levels = nullptr;
+
+  CandidateScreen Get(size_t i) const {
+    CandidateScreen s;
+    s.skill_sig = skill_sig[i];
+    s.hot_levels = hot_levels[i];
+    s.window_from = window_from[i];
+    s.window_until = window_until[i];
+    return s;
+  }
+  // The columns from entry `first` on.
+  ScreenColumns From(size_t first) const {
+    return ScreenColumns{window_from + first, window_until + first, skill_sig + first,
+                         hot_levels + first};
+  }
 };
 struct CandidateSummary {
   uint32_t agency = 0;
@@ -399,6 +426,8 @@ struct CompiledVacancy {
     Weights weights = DefaultWeights();
     // The quota cell a placement would draw from ("" when none applies).
     std::string quota_cell;
+    // The leaf cell matching the placement (before any overflow), "" when none.
+    std::string leaf_cell;
     // A sentence for each bit of `failures`, in Reason order.
     std::vector<std::pair<Reason, std::string>> messages;
   };

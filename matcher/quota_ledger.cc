@@ -75,7 +75,13 @@ absl::Status CheckRequestId(absl::string_view request_id, bool required,
   return absl::OkStatus();
 }
 
-enum class OpKind { kReserve, kCommit, kRelease, kExpire, kCorrect };
+enum class OpKind { kReserve, kCommit, kRelease, kExpire, kCorrect, kApplication };
+
+bool HoldsUnit(v1::ApplicationState state) {
+  return state == v1::APPLICATION_STATE_SELECTED ||
+         state == v1::APPLICATION_STATE_HEALTH_CLEARED ||
+         state == v1::APPLICATION_STATE_CONTRACT_SIGNED;
+}
 
 }  // namespace
 
@@ -108,6 +114,10 @@ struct QuotaLedger::Op {
   std::string reservation_id;
   std::string reason_code;
   std::string correction_reason;
+  // kApplication.
+  std::string application_id;
+  ApplicationDecider decide;
+  absl::StatusOr<v1::Application> app_result = absl::UnknownError("not decided");
 
   absl::StatusOr<v1::Reservation> result = absl::UnknownError("not decided");
   Op* duplicate_of = nullptr;
@@ -419,45 +429,75 @@ absl::StatusOr<v1::Reservation> QuotaLedger::Reserve(const CallContext& call,
     op->hold = absl::Seconds(request.hold_seconds());
   }
   if (!request.application().empty()) {
-    CORRIDOR_ASSIGN_OR_RETURN(
-        std::string application_id,
-        ParseResourceName(request.application(), "applications", "application"));
-    absl::StatusOr<v1::Application> application = stores_.applications.Get(application_id);
-    if (absl::IsNotFound(application.status())) {
-      return absl::NotFoundError(absl::StrCat(request.application(), " not found"));
-    }
-    if (!application.ok()) return application.status();
-    op->application = request.application();
-    // Dimensions: coarse facts of the candidate and the vacancy.
-    absl::StatusOr<std::string> candidate_id =
-        ParseResourceName(application->candidate(), "candidates", "application.candidate");
-    if (candidate_id.ok()) {
-      absl::StatusOr<v1::Candidate> candidate = stores_.candidates.Get(*candidate_id);
-      if (candidate.ok()) {
-        op->dimensions.set_origin(candidate->nationality());
-        op->dimensions.set_gender(candidate->gender());
-        if (candidate->birth_year() > 0) {
-          const int year = static_cast<int>(
-              absl::ToCivilYear(clock_.Now(), absl::UTCTimeZone()).year());
-          op->dimensions.set_age_band(AgeBand(year - candidate->birth_year()));
-        }
-      }
-    }
-    absl::StatusOr<std::string> vacancy_id =
-        ParseResourceName(application->vacancy(), "vacancies", "application.vacancy");
-    if (vacancy_id.ok()) {
-      absl::StatusOr<v1::Vacancy> vacancy = stores_.vacancies.Get(*vacancy_id);
-      if (vacancy.ok()) {
-        op->dimensions.set_destination(vacancy->destination());
-        op->dimensions.set_isco_code(vacancy->isco_code());
-        op->dimensions.set_scheme(vacancy->scheme());
-      }
-    }
+    return absl::InvalidArgumentError(
+        "application: a unit for an application is reserved by selecting the application "
+        "(ApplicationService.TransitionApplication), not through the ledger");
   }
   op->actor = call.principal;
   op->idem_key = storage::IdempotencyKey(call.principal, call.method, request.request_id());
   op->request_hash = storage::RequestFingerprint(request);
   return Submit(std::move(op));
+}
+
+v1::ReservationDimensions QuotaLedger::PlacementDimensions(const v1::Candidate& candidate,
+                                                           const v1::Vacancy& vacancy,
+                                                           absl::Time now) {
+  v1::ReservationDimensions d;
+  d.set_origin(candidate.nationality());
+  d.set_gender(candidate.gender());
+  if (candidate.birth_year() > 0) {
+    const int year = static_cast<int>(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
+    d.set_age_band(AgeBand(year - candidate.birth_year()));
+  }
+  d.set_destination(vacancy.destination());
+  d.set_isco_code(vacancy.isco_code());
+  d.set_scheme(vacancy.scheme());
+  return d;
+}
+
+absl::StatusOr<std::optional<v1::Application>> QuotaLedger::ApplicationReply(
+    const CallContext& call, absl::string_view request_id,
+    const google::protobuf::Message& request) const {
+  if (request_id.empty()) return std::optional<v1::Application>();
+  CORRIDOR_RETURN_IF_ERROR(CheckRequestId(request_id, false, call.method));
+  storage::Database& db = stores_.reservations.database();
+  const std::string key = storage::IdempotencyKey(call.principal, call.method, request_id);
+  std::string value;
+  rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(),
+                                   db.family(storage::Family::kIdempotency), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<v1::Application>();
+  if (!s.ok()) return storage::FromRocks(s, "read idempotency record");
+  CORRIDOR_ASSIGN_OR_RETURN(
+      std::optional<std::string> reply,
+      storage::MatchIdempotencyEntry(value, storage::RequestFingerprint(request)));
+  if (!reply) return std::optional<v1::Application>();
+  v1::Application a;
+  if (!a.ParseFromString(*reply)) {
+    return absl::DataLossError("stored reply of the idempotent request does not parse");
+  }
+  return std::optional<v1::Application>(std::move(a));
+}
+
+absl::StatusOr<v1::Application> QuotaLedger::ChangeApplication(
+    const CallContext& call, absl::string_view application_id, absl::string_view request_id,
+    const google::protobuf::Message& request, ApplicationDecider decide) {
+  CORRIDOR_RETURN_IF_ERROR(CheckRequestId(request_id, false, call.method));
+  auto op = std::make_unique<Op>();
+  op->kind = OpKind::kApplication;
+  op->application_id = std::string(application_id);
+  op->decide = std::move(decide);
+  op->actor = call.principal;
+  if (!request_id.empty()) {
+    op->idem_key = storage::IdempotencyKey(call.principal, call.method, request_id);
+    op->request_hash = storage::RequestFingerprint(request);
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) return absl::UnavailableError("the ledger is stopping");
+    queue_.push_back(op.get());
+  }
+  op->done.WaitForNotification();
+  return std::move(op->app_result);
 }
 
 absl::StatusOr<v1::Reservation> QuotaLedger::Commit(const CallContext& call,
@@ -675,78 +715,136 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
     return path;
   };
 
-  auto decide = [&](Op& op) -> absl::StatusOr<v1::Reservation> {
-    v1::AuditEvent event;
-    event.set_actor(op.actor);
-    if (op.kind == OpKind::kReserve) {
-      auto leaf_it = cells_.find(op.cell_key);
-      if (leaf_it == cells_.end()) {
-        const size_t slash = op.cell_key.find('/');
-        return absl::NotFoundError(absl::StrCat(
-            "quota_cell: ",
-            QuotaCellResourceName(op.cell_key.substr(0, slash), op.cell_key.substr(slash + 1)),
-            " not found"));
-      }
-      Cell* leaf = leaf_it->second.get();
-      CORRIDOR_ASSIGN_OR_RETURN(std::vector<Cell*> path, path_of(leaf));
-      Cell* chosen = leaf;
-      if (const Cell* full = first_full(path)) {
-        std::string why = absl::StrCat("quota cell ", full->name, " is full (",
-                                       full->reserved + full->committed, " of ", full->cap,
-                                       " used)");
-        Cell* overflow = nullptr;
-        if (!leaf->overflow.empty()) {
-          auto o = cells_.find(storage::QuotaCellKey(leaf->agreement_id, leaf->overflow));
-          if (o != cells_.end()) overflow = o->second.get();
-        }
-        if (overflow == nullptr) return absl::FailedPreconditionError(why);
-        CORRIDOR_ASSIGN_OR_RETURN(std::vector<Cell*> overflow_path, path_of(overflow));
-        if (const Cell* full2 = first_full(overflow_path)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              why, "; its overflow cell's path is full too: ", full2->name, " (",
-              full2->reserved + full2->committed, " of ", full2->cap, " used)"));
-        }
-        chosen = overflow;
-        path = std::move(overflow_path);
-      }
-      v1::Reservation r;
-      const std::string id = NewResourceId('r');
-      r.set_name(ReservationName(id));
-      r.set_quota_cell(chosen->name);
-      r.set_requested_cell(leaf->name);
-      for (const Cell* c : path) r.add_path(c->name);
-      r.set_application(op.application);
-      r.set_state(v1::RESERVATION_STATE_HELD);
-      SetTimestamp(now + op.hold, *r.mutable_hold_deadline());
-      SetTimestamp(now, *r.mutable_create_time());
-      SetTimestamp(now, *r.mutable_update_time());
-      *r.mutable_dimensions() = op.dimensions;
-      v1::ReservationDimensions& d = *r.mutable_dimensions();
-      const v1::QuotaCell& cell = chosen->record;
-      if (d.destination().empty()) d.set_destination(cell.destination());
-      if (d.origin().empty()) d.set_origin(cell.origin());
-      if (d.isco_code().empty()) d.set_isco_code(cell.isco_prefix());
-      if (d.scheme() == v1::SCHEME_UNSPECIFIED) d.set_scheme(cell.scheme());
-      storage::SetNextEtag("", r);
-      event.set_kind(kEventReserve);
-      event.add_subjects(r.name());
-      if (!op.application.empty()) event.add_subjects(op.application);
-      apply(path, 1, 0, event);
-      held_undo.emplace_back(id, std::nullopt);
-      held_[id] = Held{Micros(r.hold_deadline())};
-      overlay[id] = r;
-      events.push_back(std::move(event));
-      return r;
+  // Applications changed in this batch (the latest version), and the stored
+  // version before the batch (null entry when new) for their index changes.
+  absl::flat_hash_map<std::string, v1::Application> app_overlay;
+  absl::flat_hash_map<std::string, std::unique_ptr<v1::Application>> app_before;
+  auto load_application =
+      [&](const std::string& id) -> absl::StatusOr<const v1::Application*> {
+    if (auto it = app_overlay.find(id); it != app_overlay.end()) return &it->second;
+    absl::StatusOr<v1::Application> stored = stores_.applications.Get(id);
+    if (absl::IsNotFound(stored.status())) return static_cast<const v1::Application*>(nullptr);
+    if (!stored.ok()) return stored.status();
+    auto [it, inserted] =
+        app_before.emplace(id, std::make_unique<v1::Application>(*std::move(stored)));
+    (void)inserted;
+    return static_cast<const v1::Application*>(it->second.get());
+  };
+  // Stages `next` as application `id`'s new version with its event; `from`
+  // is the state before ("" for a new application).
+  auto put_application = [&](const std::string& id, v1::Application next,
+                             const v1::Application* current, const std::string& actor,
+                             const std::string& reason_code) {
+    const std::string name = ApplicationName(id);
+    next.set_name(name);
+    if (current == nullptr) {
+      SetTimestamp(now, *next.mutable_create_time());
+      app_before.emplace(id, nullptr);
+    } else {
+      *next.mutable_create_time() = current->create_time();
     }
+    SetTimestamp(now, *next.mutable_update_time());
+    storage::SetNextEtag(current == nullptr ? "" : current->etag(), next);
+    v1::AuditEvent event;
+    event.set_kind(kEventApplicationTransition);
+    event.set_actor(actor);
+    event.add_subjects(name);
+    if (!next.candidate().empty()) event.add_subjects(next.candidate());
+    if (!next.vacancy().empty()) event.add_subjects(next.vacancy());
+    if (!next.reservation().empty()) event.add_subjects(next.reservation());
+    event.set_reason_code(reason_code);
+    event.set_from_state(current == nullptr
+                             ? ""
+                             : v1::ApplicationState_Name(current->state()));
+    event.set_to_state(v1::ApplicationState_Name(next.state()));
+    events.push_back(std::move(event));
+    v1::Application& slot = app_overlay[id];
+    slot = std::move(next);
+    return slot;
+  };
 
-    // Transitions of an existing reservation.
+  // Holds one unit of `cell_key` (or its overflow) and its ancestors.
+  auto reserve_unit = [&](const std::string& cell_key, absl::Duration hold,
+                          const v1::ReservationDimensions& dimensions,
+                          const std::string& application,
+                          const std::string& actor) -> absl::StatusOr<v1::Reservation> {
+    v1::AuditEvent event;
+    event.set_actor(actor);
+    auto leaf_it = cells_.find(cell_key);
+    if (leaf_it == cells_.end()) {
+      const size_t slash = cell_key.find('/');
+      return absl::NotFoundError(absl::StrCat(
+          "quota_cell: ",
+          QuotaCellResourceName(cell_key.substr(0, slash), cell_key.substr(slash + 1)),
+          " not found"));
+    }
+    Cell* leaf = leaf_it->second.get();
+    CORRIDOR_ASSIGN_OR_RETURN(std::vector<Cell*> path, path_of(leaf));
+    Cell* chosen = leaf;
+    if (const Cell* full = first_full(path)) {
+      std::string why = absl::StrCat("quota cell ", full->name, " is full (",
+                                     full->reserved + full->committed, " of ", full->cap,
+                                     " used)");
+      Cell* overflow = nullptr;
+      if (!leaf->overflow.empty()) {
+        auto o = cells_.find(storage::QuotaCellKey(leaf->agreement_id, leaf->overflow));
+        if (o != cells_.end()) overflow = o->second.get();
+      }
+      if (overflow == nullptr) return absl::FailedPreconditionError(why);
+      CORRIDOR_ASSIGN_OR_RETURN(std::vector<Cell*> overflow_path, path_of(overflow));
+      if (const Cell* full2 = first_full(overflow_path)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            why, "; its overflow cell's path is full too: ", full2->name, " (",
+            full2->reserved + full2->committed, " of ", full2->cap, " used)"));
+      }
+      chosen = overflow;
+      path = std::move(overflow_path);
+    }
     v1::Reservation r;
-    if (auto it = overlay.find(op.reservation_id); it != overlay.end()) {
+    const std::string id = NewResourceId('r');
+    r.set_name(ReservationName(id));
+    r.set_quota_cell(chosen->name);
+    r.set_requested_cell(leaf->name);
+    for (const Cell* c : path) r.add_path(c->name);
+    r.set_application(application);
+    r.set_state(v1::RESERVATION_STATE_HELD);
+    SetTimestamp(now + hold, *r.mutable_hold_deadline());
+    SetTimestamp(now, *r.mutable_create_time());
+    SetTimestamp(now, *r.mutable_update_time());
+    *r.mutable_dimensions() = dimensions;
+    v1::ReservationDimensions& d = *r.mutable_dimensions();
+    const v1::QuotaCell& cell = chosen->record;
+    if (d.destination().empty()) d.set_destination(cell.destination());
+    if (d.origin().empty()) d.set_origin(cell.origin());
+    if (d.isco_code().empty()) d.set_isco_code(cell.isco_prefix());
+    if (d.scheme() == v1::SCHEME_UNSPECIFIED) d.set_scheme(cell.scheme());
+    storage::SetNextEtag("", r);
+    event.set_kind(kEventReserve);
+    event.add_subjects(r.name());
+    if (!application.empty()) event.add_subjects(application);
+    apply(path, 1, 0, event);
+    held_undo.emplace_back(id, std::nullopt);
+    held_[id] = Held{Micros(r.hold_deadline())};
+    overlay[id] = r;
+    events.push_back(std::move(event));
+    return r;
+  };
+
+  // Moves an existing reservation: kCommit, kRelease, kExpire or kCorrect.
+  // `lifecycle` is true when an application change asks.
+  auto move_unit = [&](OpKind kind, const std::string& reservation_id,
+                       const std::string& reason_code, const std::string& correction_reason,
+                       const std::string& actor,
+                       bool lifecycle) -> absl::StatusOr<v1::Reservation> {
+    v1::AuditEvent event;
+    event.set_actor(actor);
+    v1::Reservation r;
+    if (auto it = overlay.find(reservation_id); it != overlay.end()) {
       r = it->second;
     } else {
-      absl::StatusOr<v1::Reservation> stored = stores_.reservations.Get(op.reservation_id);
+      absl::StatusOr<v1::Reservation> stored = stores_.reservations.Get(reservation_id);
       if (absl::IsNotFound(stored.status())) {
-        return absl::NotFoundError(absl::StrCat("reservations/", op.reservation_id, " not found"));
+        return absl::NotFoundError(absl::StrCat("reservations/", reservation_id, " not found"));
       }
       if (!stored.ok()) return stored.status();
       r = *std::move(stored);
@@ -755,7 +853,7 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
     v1::ReservationState to = v1::RESERVATION_STATE_UNSPECIFIED;
     int64_t dr = -1;
     int64_t dc = 0;
-    switch (op.kind) {
+    switch (kind) {
       case OpKind::kCommit:
         to = v1::RESERVATION_STATE_COMMITTED;
         dc = 1;
@@ -779,28 +877,52 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
       default:
         return absl::InternalError("unknown ledger operation");
     }
+    if (!lifecycle && !r.application().empty() &&
+        (kind == OpKind::kCommit || kind == OpKind::kRelease)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          r.name(), " belongs to ", r.application(),
+          "; its unit moves with the application (ApplicationService.TransitionApplication)"));
+    }
     if (r.state() != from) {
       return absl::FailedPreconditionError(
           absl::StrCat(r.name(), " is ", v1::ReservationState_Name(r.state()), ", not ",
                        v1::ReservationState_Name(from)));
     }
     const int64_t deadline = Micros(r.hold_deadline());
-    if (op.kind == OpKind::kExpire && deadline > now_micros) {
+    if (kind == OpKind::kExpire && deadline > now_micros) {
       return absl::FailedPreconditionError(absl::StrCat(r.name(), "'s hold has not expired"));
     }
-    if ((op.kind == OpKind::kCommit || op.kind == OpKind::kRelease) && deadline <= now_micros) {
+    if ((kind == OpKind::kCommit || kind == OpKind::kRelease) && deadline <= now_micros) {
       return absl::FailedPreconditionError(
           absl::StrCat(r.name(), "'s hold passed its deadline; it is being expired"));
     }
     CORRIDOR_ASSIGN_OR_RETURN(std::vector<Cell*> path, path_from_record(r));
+    // The application whose hold expires expires with it.
+    if (kind == OpKind::kExpire && !r.application().empty()) {
+      CORRIDOR_ASSIGN_OR_RETURN(
+          std::string app_id, ParseResourceName(r.application(), "applications", "application"));
+      CORRIDOR_ASSIGN_OR_RETURN(const v1::Application* app, load_application(app_id));
+      if (app != nullptr && app->reservation() == r.name() && HoldsUnit(app->state())) {
+        v1::Application next = *app;
+        next.set_state(v1::APPLICATION_STATE_EXPIRED);
+        next.clear_hold_deadline();
+        v1::ApplicationEvent* h = next.add_history();
+        h->set_from_state(app->state());
+        h->set_to_state(v1::APPLICATION_STATE_EXPIRED);
+        h->set_actor(actor);
+        SetTimestamp(now, *h->mutable_time());
+        h->set_reason_code(reason_code);
+        put_application(app_id, std::move(next), app, actor, reason_code);
+      }
+    }
     r.set_state(to);
     SetTimestamp(now, *r.mutable_update_time());
-    if (op.kind == OpKind::kRelease || op.kind == OpKind::kExpire) {
-      r.set_reason_code(op.reason_code);
-      event.set_reason_code(op.reason_code);
-    } else if (op.kind == OpKind::kCorrect) {
+    if (kind == OpKind::kRelease || kind == OpKind::kExpire) {
+      r.set_reason_code(reason_code);
+      event.set_reason_code(reason_code);
+    } else if (kind == OpKind::kCorrect) {
       r.set_reason_code(kMinistryCorrection);
-      r.set_correction_reason(op.correction_reason);
+      r.set_correction_reason(correction_reason);
       event.set_reason_code(kMinistryCorrection);
     }
     storage::SetNextEtag(r.etag(), r);
@@ -808,14 +930,68 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
     if (!r.application().empty()) event.add_subjects(r.application());
     apply(path, dr, dc, event);
     if (from == v1::RESERVATION_STATE_HELD) {
-      auto h = held_.find(op.reservation_id);
-      held_undo.emplace_back(op.reservation_id,
+      auto h = held_.find(reservation_id);
+      held_undo.emplace_back(reservation_id,
                              h == held_.end() ? std::nullopt : std::optional<Held>(h->second));
       if (h != held_.end()) held_.erase(h);
     }
-    overlay[op.reservation_id] = r;
+    overlay[reservation_id] = r;
     events.push_back(std::move(event));
     return r;
+  };
+
+  // An application change: the decider's plan, its unit's move, the record.
+  auto change_application = [&](Op& op) -> absl::StatusOr<v1::Application> {
+    CORRIDOR_ASSIGN_OR_RETURN(const v1::Application* current,
+                              load_application(op.application_id));
+    CORRIDOR_ASSIGN_OR_RETURN(ApplicationPlan plan, op.decide(current, now));
+    v1::Application& next = plan.next;
+    const std::string name = ApplicationName(op.application_id);
+    switch (plan.effect) {
+      case LedgerEffect::kNone:
+        break;
+      case LedgerEffect::kReserve: {
+        if (plan.hold <= absl::ZeroDuration()) plan.hold = options_.default_hold;
+        CORRIDOR_ASSIGN_OR_RETURN(
+            v1::Reservation r,
+            reserve_unit(plan.cell_key, plan.hold, plan.dimensions, name, op.actor));
+        next.set_reservation(r.name());
+        next.set_quota_cell(r.quota_cell());
+        *next.mutable_hold_deadline() = r.hold_deadline();
+        break;
+      }
+      case LedgerEffect::kCommit:
+      case LedgerEffect::kRelease: {
+        if (current == nullptr || current->reservation().empty()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(name, " holds no quota unit to ",
+                           plan.effect == LedgerEffect::kCommit ? "commit" : "release"));
+        }
+        CORRIDOR_ASSIGN_OR_RETURN(
+            std::string reservation_id,
+            ParseResourceName(current->reservation(), "reservations", "reservation"));
+        const OpKind kind =
+            plan.effect == LedgerEffect::kCommit ? OpKind::kCommit : OpKind::kRelease;
+        absl::StatusOr<v1::Reservation> moved =
+            move_unit(kind, reservation_id, plan.reason_code, "", op.actor, true);
+        if (!moved.ok()) {
+          return absl::Status(moved.status().code(),
+                              absl::StrCat(name, ": ", moved.status().message()));
+        }
+        next.clear_hold_deadline();
+        break;
+      }
+    }
+    return put_application(op.application_id, std::move(next), current, op.actor,
+                           plan.reason_code);
+  };
+
+  auto decide = [&](Op& op) -> absl::StatusOr<v1::Reservation> {
+    if (op.kind == OpKind::kReserve) {
+      return reserve_unit(op.cell_key, op.hold, op.dimensions, op.application, op.actor);
+    }
+    return move_unit(op.kind, op.reservation_id, op.reason_code, op.correction_reason, op.actor,
+                     false);
   };
 
   // Every stored idempotency entry of the batch in one MultiGet.
@@ -834,13 +1010,25 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
   }
   size_t idem_at = 0;
 
+  // An operation's outcome goes to `result` (reservations) or `app_result`.
+  auto fail = [](Op& op, absl::Status status) {
+    if (op.kind == OpKind::kApplication) {
+      op.app_result = std::move(status);
+    } else {
+      op.result = std::move(status);
+    }
+  };
+  auto ok = [](const Op& op) {
+    return op.kind == OpKind::kApplication ? op.app_result.ok() : op.result.ok();
+  };
+
   for (Op* op : batch) {
     if (!op->idem_key.empty()) {
       const size_t mine = idem_at++;
       if (auto it = first_with_key.find(op->idem_key); it != first_with_key.end()) {
         if (it->second->request_hash != op->request_hash) {
-          op->result =
-              absl::FailedPreconditionError("request_id: already used with a different request");
+          fail(*op,
+               absl::FailedPreconditionError("request_id: already used with a different request"));
         } else {
           op->duplicate_of = it->second;
         }
@@ -852,11 +1040,18 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
         absl::StatusOr<std::optional<std::string>> reply =
             storage::MatchIdempotencyEntry(stored, op->request_hash);
         if (!reply.ok()) {
-          op->result = reply.status();
+          fail(*op, reply.status());
+        } else if (op->kind == OpKind::kApplication) {
+          v1::Application a;
+          if (!a.ParseFromString(**reply)) {
+            fail(*op, absl::DataLossError("stored reply of the idempotent request does not parse"));
+          } else {
+            op->app_result = std::move(a);
+          }
         } else {
           v1::Reservation r;
           if (!r.ParseFromString(**reply)) {
-            op->result = absl::DataLossError("stored reply of the idempotent request does not parse");
+            fail(*op, absl::DataLossError("stored reply of the idempotent request does not parse"));
           } else {
             op->result = std::move(r);
           }
@@ -864,16 +1059,23 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
         continue;
       }
       if (!s.IsNotFound()) {
-        op->result = storage::FromRocks(s, "read idempotency record");
+        fail(*op, storage::FromRocks(s, "read idempotency record"));
         continue;
       }
       first_with_key[op->idem_key] = op;
     }
-    op->result = decide(*op);
-    if (!op->result.ok()) continue;
+    std::string reply;
+    if (op->kind == OpKind::kApplication) {
+      op->app_result = change_application(*op);
+      if (!op->app_result.ok()) continue;
+      if (!op->idem_key.empty()) reply = storage::SerializeDeterministically(*op->app_result);
+    } else {
+      op->result = decide(*op);
+      if (!op->result.ok()) continue;
+      if (!op->idem_key.empty()) reply = storage::SerializeDeterministically(*op->result);
+    }
     any_effect = true;
     if (!op->idem_key.empty()) {
-      std::string reply = storage::SerializeDeterministically(*op->result);
       rocksdb::Status s =
           wb.Put(db.family(storage::Family::kIdempotency), ToSlice(op->idem_key),
                  ToSlice(storage::IdempotencyEntry(op->request_hash, reply)));
@@ -886,6 +1088,12 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
       rocksdb::Status s = wb.Put(db.family(storage::Family::kReservations), ToSlice(id),
                                  ToSlice(storage::SerializeDeterministically(r)));
       if (!s.ok()) stage_error = storage::FromRocks(s, "stage reservation");
+    }
+    for (const auto& [id, app] : app_overlay) {
+      if (!stage_error.ok()) break;
+      auto before = app_before.find(id);
+      stage_error = stores_.applications.StageWrite(
+          wb, id, before == app_before.end() ? nullptr : before->second.get(), app);
     }
     for (const Cell* c : touched) {
       rocksdb::Status s =
@@ -920,15 +1128,17 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
         }
       }
       for (Op* op : batch) {
-        if (op->result.ok() && op->duplicate_of == nullptr) {
-          op->result = absl::UnavailableError(
-              absl::StrCat("the ledger could not write: ", stage_error.message()));
+        if (ok(*op) && op->duplicate_of == nullptr) {
+          fail(*op, absl::UnavailableError(
+                        absl::StrCat("the ledger could not write: ", stage_error.message())));
         }
       }
     }
   }
   for (Op* op : batch) {
-    if (op->duplicate_of != nullptr) op->result = op->duplicate_of->result;
+    if (op->duplicate_of == nullptr) continue;
+    op->result = op->duplicate_of->result;
+    op->app_result = op->duplicate_of->app_result;
   }
   return written;
 }

@@ -48,6 +48,9 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "corridor/v1/agreement_service.pb.h"
+#include "corridor/v1/application_service.pb.h"
+#include "corridor/v1/candidate_service.pb.h"
+#include "corridor/v1/vacancy_service.pb.h"
 #include "corridor/v1/ledger_service.pb.h"
 #include "matcher/collection.h"
 #include "storage/audit_log.h"
@@ -64,6 +67,41 @@ struct QuotaLedgerOptions {
   // Hold length when a request gives none. Default: 14 days.
   absl::Duration default_hold = absl::Hours(24 * 14);
 };
+
+// What an application change does to the ledger.
+enum class LedgerEffect {
+  kNone,
+  // Holds one unit of `cell_key` (or its overflow) for the application.
+  kReserve,
+  // Commits the application's held unit.
+  kCommit,
+  // Releases the application's held unit with the plan's reason code.
+  kRelease,
+};
+
+// One application change, as decided on the committer thread from the
+// application as stored at that moment.
+struct ApplicationPlan {
+  // The record to write: state, history and the other fields the lifecycle
+  // owns. The ledger sets name, etag, create_time and update_time, and, for
+  // an effect, reservation, quota_cell and hold_deadline.
+  v1::Application next;
+  LedgerEffect effect = LedgerEffect::kNone;
+  // kReserve: the leaf cell, "<agreement_id>/<cell_id>", the hold length and
+  // the report dimensions of the reservation.
+  std::string cell_key;
+  absl::Duration hold = absl::ZeroDuration();
+  v1::ReservationDimensions dimensions;
+  // The transition's reason code ("" for none); kRelease requires one.
+  std::string reason_code;
+};
+
+// Decides a change from the stored application (null when there is none
+// yet) at `now`; an error is returned to the caller and nothing is written.
+// It runs on the committer thread under the ledger's locks: it must not call
+// the ledger, and should only compute.
+using ApplicationDecider =
+    std::function<absl::StatusOr<ApplicationPlan>(const v1::Application* current, absl::Time now)>;
 
 // Live use of one cell.
 struct CellUsage {
@@ -105,6 +143,31 @@ class QuotaLedger {
   // required). FAILED_PRECONDITION when not committed.
   absl::StatusOr<v1::Reservation> Correct(const CallContext& call,
                                           const v1::CorrectUnitRequest& request);
+  // Changes one application and its quota unit in one synced write, with an
+  // APPLICATION_TRANSITION audit event (and the unit's own event when the
+  // plan has an effect). The decider runs on the committer thread against
+  // the application as stored then, so changes of one application are
+  // totally ordered with each other and with the expiry of its hold.
+  // `request` is fingerprinted for idempotency by `request_id` (optional).
+  // Reservations made this way can only be committed or released through
+  // another application change; their expiry expires the application too.
+  absl::StatusOr<v1::Application> ChangeApplication(const CallContext& call,
+                                                    absl::string_view application_id,
+                                                    absl::string_view request_id,
+                                                    const google::protobuf::Message& request,
+                                                    ApplicationDecider decide);
+  // The stored reply of an earlier ChangeApplication with this request id
+  // and the same request (nullopt when there is none); FAILED_PRECONDITION
+  // when the id was used for another request. Lets callers answer a replay
+  // before checks that the first request's own effect would now fail.
+  absl::StatusOr<std::optional<v1::Application>> ApplicationReply(
+      const CallContext& call, absl::string_view request_id,
+      const google::protobuf::Message& request) const;
+  // The report dimensions of a placement of `candidate` in `vacancy` at `now`.
+  static v1::ReservationDimensions PlacementDimensions(const v1::Candidate& candidate,
+                                                       const v1::Vacancy& vacancy,
+                                                       absl::Time now);
+
   // Expires every held reservation whose deadline has passed (the expiry
   // task calls this); returns how many were expired.
   absl::StatusOr<int> ExpireDue();

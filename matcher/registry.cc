@@ -300,8 +300,21 @@ Registry::Registry(storage::Stores& stores, const Validator& validator,
              return absl::FailedPreconditionError("reservations are written by the ledger");
            }}) {
   if (observer == nullptr) return;
-  candidates_.Observe([observer](const v1::Candidate& c) { observer->CandidateWritten(c); },
-                      [observer](absl::string_view id) { observer->CandidateDeleted(id); });
+  candidates_.Observe(
+      [observer, &stores](const v1::Candidate& c) {
+        observer->CandidateWritten(c);
+        // Observers are told after the commit, outside the record's lock, so
+        // a delete committed after this write may have been told first: the
+        // write would then put an erased candidate back into the index. Check
+        // the store after telling; while it says "gone", tell the delete (and
+        // a re-creation that slipped in meanwhile, so it is not lost).
+        const std::string id = IdOf(c.name(), "candidates");
+        if (!absl::IsNotFound(stores.candidates.Get(id).status())) return;
+        observer->CandidateDeleted(id);
+        absl::StatusOr<v1::Candidate> again = stores.candidates.Get(id);
+        if (again.ok()) observer->CandidateWritten(*again);
+      },
+      [observer](absl::string_view id) { observer->CandidateDeleted(id); });
   auto changed = [observer](const auto&) { observer->WorldChanged(); };
   agencies_.Observe(changed, changed);
   employers_.Observe(changed, changed);

@@ -186,7 +186,65 @@ cli ledger list --filter "quota_cell = \"${es_co_cell}\""
 
 cli demo show
 
-# 7. What a ministry would run: the audit log checked with the public key alone.
+# 7. The placement lifecycle on one vacancy: its shortlist, two submitted candidates,
+#    a selection that reserves a unit, a visa that commits it, a withdrawal that releases
+#    the other one's unit, and the vacancy's cell counters after each step. The demo acts
+#    as the operator; in production each move is made by the role docs/lifecycle.md names
+#    (the server checks it). The picks are kept in ${state_dir}/lifecycle-picks and the
+#    request ids are fixed, so a second run replays the same answers and changes nothing.
+log "the placement lifecycle: shortlist, selection, visa, withdrawal (docs/lifecycle.md)"
+picks="${state_dir}/lifecycle-picks"
+names_of() { sed -n "s/.*\"$1\": *\"\($2\/[^\"]*\)\".*/\1/p"; }
+if [[ ! -s "${picks}" ]]; then
+  for vacancy in $(cli --output json vacancies list --page-size 200 | names_of name vacancies); do
+    # Two positions at least, so that both candidates can be selected.
+    positions="$(cli --output json vacancies get "${vacancy}" |
+      sed -n 's/.*"positions": *\([0-9]*\).*/\1/p' | head -n 1)"
+    ((${positions:-0} >= 2)) || continue
+    mapfile -t top < <(cli --output json match shortlist "${vacancy}" --k 3 |
+      names_of candidate candidates)
+    if ((${#top[@]} >= 2)); then
+      printf '%s\n%s\n%s\n' "${vacancy}" "${top[0]}" "${top[1]}" >"${picks}"
+      break
+    fi
+  done
+fi
+[[ -s "${picks}" ]] || die "no open vacancy has two eligible candidates"
+mapfile -t pick <"${picks}"
+vacancy="${pick[0]}"
+tag="demo-lc-${vacancy#vacancies/}"
+cli match shortlist "${vacancy}" --k 3
+app_name() { names_of name applications | head -n 1; }
+cell_line() {
+  local app="$1" cell
+  cell="$(cli --output json applications get "${app}" | names_of quotaCell agreements | head -n 1)"
+  [[ -n "${cell}" ]] || die "${app} names no quota cell"
+  cli cells get "${cell}"
+}
+first="$(cli --output json applications create --candidate "${pick[1]}" --vacancy "${vacancy}" \
+  --request-id "${tag}-create-1" | app_name)"
+second="$(cli --output json applications create --candidate "${pick[2]}" --vacancy "${vacancy}" \
+  --request-id "${tag}-create-2" | app_name)"
+[[ -n "${first}" && -n "${second}" ]] || die "the demo applications were not created"
+step=0
+for app in "${first}" "${second}"; do
+  step=$((step + 1))
+  cli applications transition "${app}" --to preselected --request-id "${tag}-pre-${step}" >/dev/null
+  log "selecting ${app}: one unit of its quota cell is reserved"
+  cli applications transition "${app}" --to selected --request-id "${tag}-sel-${step}" >/dev/null
+  cell_line "${app}"
+done
+cli applications transition "${first}" --to health-cleared --request-id "${tag}-health-1" >/dev/null
+cli applications transition "${first}" --to contract-signed --request-id "${tag}-contract-1" >/dev/null
+log "visa issued for ${first}: its unit is committed"
+cli applications transition "${first}" --to visa-issued --request-id "${tag}-visa-1" >/dev/null
+cell_line "${first}"
+log "${second} is withdrawn: its held unit is released"
+cli applications transition "${second}" --to withdrawn --request-id "${tag}-withdraw-2" >/dev/null
+cell_line "${first}"
+cli applications get "${first}"
+
+# 8. What a ministry would run: the audit log checked with the public key alone.
 log "verifying the audit log with the public key only (corridor audit verify)"
 public_key="$("${cli_bin}" audit public-key --key-file "${data_dir}/audit-signing.key")"
 cli audit verify --public-key "${public_key}" --state-file "${state_dir}/audit-verified-head"

@@ -97,6 +97,11 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   s->ledger_->OnUsageChanged([engine = s->match_engine_.get()] { engine->WorldChanged(); });
   s->registry_ = std::make_unique<matcher::Registry>(*s->stores_, *s->validator_,
                                                      s->match_engine_.get());
+  s->lifecycle_ = std::make_unique<matcher::ApplicationLifecycle>(
+      *s->registry_, *s->ledger_, *s->match_engine_, clock);
+  // Completed stays missing from their candidates' history (a crash between
+  // RecordReturn's two writes) are added before serving.
+  CORRIDOR_RETURN_IF_ERROR(s->lifecycle_->ReconcileReturns().status());
   s->authorizer_ = std::make_unique<Authorizer>(*s->registry_);
   s->gate_ = std::make_unique<Gate>(*s->authenticator_, *s->authorizer_, o.max_call_duration);
   const Gate& gate = *s->gate_;
@@ -106,7 +111,10 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   s->candidate_service_ = std::make_unique<CandidateServiceImpl>(gate, registry);
   s->vacancy_service_ = std::make_unique<VacancyServiceImpl>(gate, registry);
   s->agreement_service_ = std::make_unique<AgreementServiceImpl>(gate, registry, *s->ledger_);
-  s->application_service_ = std::make_unique<ApplicationServiceImpl>(gate, registry);
+  s->application_watch_ = std::make_unique<ApplicationWatch>(gate, *s->audit_log_);
+  s->application_service_ =
+      std::make_unique<ApplicationServiceImpl>(gate, registry, *s->lifecycle_,
+                                               *s->application_watch_);
   s->match_service_ = std::make_unique<MatchServiceImpl>(gate, *s->match_engine_);
   s->ledger_service_ = std::make_unique<LedgerServiceImpl>(gate, registry, *s->ledger_);
   s->allocation_service_ = std::make_unique<AllocationServiceImpl>(gate);
@@ -156,6 +164,8 @@ void CorridorServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  // Feeds never finish by themselves: let them end instead of using the grace.
+  application_watch_->Drain();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

@@ -11,6 +11,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
 #include "matcher/match_engine.h"
+#include "matcher/application_lifecycle.h"
 #include "matcher/quota_ledger.h"
 #include "storage/audit_log.h"
 #include "matcher/registry.h"
@@ -80,14 +81,17 @@ class CorridorServer {
   int port() const { return port_; }
 
   // Graceful shutdown: health goes NOT_SERVING, new calls are refused,
-  // in-flight calls get up to `grace` to finish. Idempotent.
+  // in-flight calls get up to `grace` to finish (WatchApplications streams
+  // end within a second, OK with a final checkpoint). Idempotent.
   void Shutdown(absl::Duration grace);
 
   matcher::Registry& registry() { return *registry_; }
   matcher::MatchEngine& match_engine() { return *match_engine_; }
   storage::Database& database() { return *database_; }
   matcher::QuotaLedger& ledger() { return *ledger_; }
+  matcher::ApplicationLifecycle& lifecycle() { return *lifecycle_; }
   storage::AuditLog& audit_log() { return *audit_log_; }
+  const ApplicationWatch& application_watch() const { return *application_watch_; }
 
  private:
   CorridorServer() = default;
@@ -102,6 +106,7 @@ class CorridorServer {
   std::unique_ptr<matcher::QuotaLedger> ledger_;
   std::unique_ptr<matcher::MatchEngine> match_engine_;
   std::unique_ptr<matcher::Registry> registry_;
+  std::unique_ptr<matcher::ApplicationLifecycle> lifecycle_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<Gate> gate_;
@@ -110,6 +115,7 @@ class CorridorServer {
   std::unique_ptr<CandidateServiceImpl> candidate_service_;
   std::unique_ptr<VacancyServiceImpl> vacancy_service_;
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
+  std::unique_ptr<ApplicationWatch> application_watch_;
   std::unique_ptr<ApplicationServiceImpl> application_service_;
   std::unique_ptr<MatchServiceImpl> match_service_;
   std::unique_ptr<LedgerServiceImpl> ledger_service_;

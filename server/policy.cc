@@ -60,15 +60,20 @@ const std::vector<MethodPolicy>& PolicyTable() {
       {"/corridor.v1.AgreementService/UpdateQuotaCell", kNo, kNo, DestParty("quota_cell.name")},
       {"/corridor.v1.AgreementService/DeleteQuotaCell", kNo, kNo, DestParty("name")},
       // Applications.
-      {"/corridor.v1.ApplicationService/CreateApplication", Own("application.candidate"), kNo,
-       kNo},
+      // An agency submits its candidate; an employer shortlists for its vacancy.
+      {"/corridor.v1.ApplicationService/CreateApplication", Own("application.candidate"),
+       Own("application.vacancy"), kNo},
       {"/corridor.v1.ApplicationService/GetApplication", Own("name"), Own("name"),
        Country("name")},
       {"/corridor.v1.ApplicationService/ListApplications", Own(""), Own(""), Country("")},
       {"/corridor.v1.ApplicationService/TransitionApplication", Own("name"), Own("name"),
        Country("name")},
       {"/corridor.v1.ApplicationService/RecordReturn", Own("name"), Own("name"), kNo},
-      {"/corridor.v1.ApplicationService/WatchApplications", Own(""), Own(""), kNo},
+      // The origin ministry's consent for a protected occupation (the
+      // lifecycle checks that the ministry is the candidate's origin).
+      {"/corridor.v1.ApplicationService/RecordOriginConsent", kNo, kNo, Country("name")},
+      // A feed: each event is confined by the rule (application_watch.h).
+      {"/corridor.v1.ApplicationService/WatchApplications", Own(""), Own(""), Country("")},
       // Matching: an employer about its vacancies, an agency about its candidates.
       {"/corridor.v1.MatchService/ShortlistCandidates", kNo, Own("vacancy"), kNo},
       {"/corridor.v1.MatchService/RecommendVacancies", Own("candidate"), kNo, kNo},

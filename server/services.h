@@ -17,7 +17,9 @@
 #include "corridor/v1/vacancy_service.grpc.pb.h"
 #include "matcher/match_engine.h"
 #include "matcher/quota_ledger.h"
+#include "matcher/application_lifecycle.h"
 #include "matcher/registry.h"
+#include "server/application_watch.h"
 #include "server/gate.h"
 #include "storage/audit_log.h"
 
@@ -148,8 +150,10 @@ class AgreementServiceImpl final : public v1::AgreementService::Service {
 
 class ApplicationServiceImpl final : public v1::ApplicationService::Service {
  public:
-  ApplicationServiceImpl(const Gate& gate, matcher::Registry& registry)
-      : gate_(gate), registry_(registry) {}
+  // WatchApplications is served by `watch` (application_watch.h).
+  ApplicationServiceImpl(const Gate& gate, matcher::Registry& registry,
+                         matcher::ApplicationLifecycle& lifecycle, const ApplicationWatch& watch)
+      : gate_(gate), registry_(registry), lifecycle_(lifecycle), watch_(watch) {}
   Status CreateApplication(ServerContext* ctx, const v1::CreateApplicationRequest* req,
                            v1::Application* resp) override;
   Status GetApplication(ServerContext* ctx, const v1::GetApplicationRequest* req,
@@ -160,12 +164,16 @@ class ApplicationServiceImpl final : public v1::ApplicationService::Service {
                                v1::Application* resp) override;
   Status RecordReturn(ServerContext* ctx, const v1::RecordReturnRequest* req,
                       v1::Application* resp) override;
+  Status RecordOriginConsent(ServerContext* ctx, const v1::RecordOriginConsentRequest* req,
+                             v1::Application* resp) override;
   Status WatchApplications(ServerContext* ctx, const v1::WatchApplicationsRequest* req,
                            grpc::ServerWriter<v1::WatchApplicationsResponse>* writer) override;
 
  private:
   const Gate& gate_;
   matcher::Registry& registry_;
+  matcher::ApplicationLifecycle& lifecycle_;
+  const ApplicationWatch& watch_;
 };
 
 class MatchServiceImpl final : public v1::MatchService::Service {

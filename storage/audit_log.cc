@@ -69,6 +69,11 @@ std::string AuditLeafData(const v1::AuditEvent& event) {
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Database& db, SigningKey key) {
   std::unique_ptr<AuditLog> log(new AuditLog(db, std::move(key)));
   CORRIDOR_RETURN_IF_ERROR(log->Load());
+  const uint64_t size = log->size();
+  {
+    absl::MutexLock grown(&log->grown_mu_);
+    log->published_size_ = size;
+  }
   return log;
 }
 
@@ -199,10 +204,16 @@ absl::Status AuditLog::Writer::Stage(rocksdb::WriteBatchBase& batch,
 
 void AuditLog::Writer::Committed() {
   if (!staged_) return;
-  absl::MutexLock lock(&log_.tree_mu_);
-  log_.head_ = staged_head_;
-  committed_size_ = next_index_;
-  staged_ = false;
+  {
+    absl::MutexLock lock(&log_.tree_mu_);
+    log_.head_ = staged_head_;
+    committed_size_ = next_index_;
+    staged_ = false;
+  }
+  // After the head is visible: a woken waiter's Read() sees the new entries.
+  absl::MutexLock grown(&log_.grown_mu_);
+  log_.published_size_ = committed_size_;
+  log_.grown_.SignalAll();
 }
 
 absl::Status AuditLog::CommitTransaction(
@@ -226,6 +237,15 @@ v1::SignedTreeHead AuditLog::Head() const {
 uint64_t AuditLog::size() const {
   absl::MutexLock lock(&tree_mu_);
   return static_cast<uint64_t>(head_.tree_size());
+}
+
+bool AuditLog::WaitForSize(uint64_t size_greater_than, absl::Time deadline) const {
+  absl::MutexLock lock(&grown_mu_);
+  while (published_size_ <= size_greater_than) {
+    // True when the deadline passed (the size is checked once more).
+    if (grown_.WaitWithDeadline(&grown_mu_, deadline)) break;
+  }
+  return published_size_ > size_greater_than;
 }
 
 absl::StatusOr<std::vector<v1::AuditEvent>> AuditLog::Read(uint64_t start,

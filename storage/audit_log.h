@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/merkle.h"
 #include "common/signing.h"
 #include "corridor/v1/audit_service.pb.h"
@@ -95,6 +96,12 @@ class AuditLog {
   // The latest signed head (tree_size 0 with the empty root before any event).
   v1::SignedTreeHead Head() const;
   uint64_t size() const;
+  // Blocks until size() > `size_greater_than` or until `deadline`, whichever
+  // comes first; returns whether the log had grown past it. Writers wake the
+  // waiters when a write is Committed() (after the new head is visible to
+  // size(), Head() and Read()), without holding the append lock for them.
+  // Thread-safe; any number of threads may wait.
+  bool WaitForSize(uint64_t size_greater_than, absl::Time deadline) const;
   // Events [start, start + max_count) that exist, with index and leaf_data.
   // INTERNAL / DATA_LOSS on read errors.
   absl::StatusOr<std::vector<v1::AuditEvent>> Read(uint64_t start, size_t max_count) const;
@@ -118,6 +125,12 @@ class AuditLog {
   mutable absl::Mutex tree_mu_;
   MerkleTree tree_ ABSL_GUARDED_BY(tree_mu_);
   v1::SignedTreeHead head_ ABSL_GUARDED_BY(tree_mu_);
+  // The committed size again, for WaitForSize: its own lock, so waiters never
+  // contend with the tree's readers and a commit costs one lock and a signal.
+  // Taken after tree_mu_ is released, never inside it.
+  mutable absl::Mutex grown_mu_;
+  mutable absl::CondVar grown_;
+  uint64_t published_size_ ABSL_GUARDED_BY(grown_mu_) = 0;
 };
 
 // The principal audited writes on this thread are attributed to while the

@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -12,7 +15,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -43,6 +50,58 @@ absl::Status FromOpenStatus(const rocksdb::Status& s, const std::string& path) {
         absl::StrCat("open ", path, ": database is corrupt: ", s.ToString()));
   }
   return absl::InternalError(absl::StrCat("open ", path, ": ", s.ToString()));
+}
+
+// The file number of a table ("000012.sst") or WAL ("000012.log") file name,
+// with or without a leading "/"; false for any other name.
+bool FileNumber(absl::string_view name, absl::string_view suffix, uint64_t& number) {
+  absl::ConsumePrefix(&name, "/");
+  if (!absl::ConsumeSuffix(&name, suffix) || name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), absl::ascii_isdigit) &&
+         absl::SimpleAtoi(name, &number);
+}
+
+// Table and WAL files still in `dir` that are no longer part of the database.
+// RocksDB deletes such a file once no reader pins it; an open iterator
+// created before a compaction can keep one alive.
+absl::StatusOr<std::vector<std::string>> ObsoleteFilesLeft(rocksdb::DB& db,
+                                                           const std::string& dir) {
+  // The directory first: a file created later is not looked at, and one
+  // deleted later is skipped by the existence check at the end.
+  std::vector<std::pair<std::string, bool>> on_disk;  // name, is a WAL
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    uint64_t number;
+    if (FileNumber(name, ".sst", number)) on_disk.emplace_back(std::move(name), false);
+    else if (FileNumber(name, ".log", number)) on_disk.emplace_back(std::move(name), true);
+  }
+  if (ec) return absl::InternalError(absl::StrCat("list ", dir, ": ", ec.message()));
+
+  std::vector<std::string> live_files;
+  uint64_t manifest_size = 0;
+  rocksdb::Status s = db.GetLiveFiles(live_files, &manifest_size, /*flush_memtable=*/false);
+  if (!s.ok()) return FromRocks(s, "list live files");
+  std::set<uint64_t> live_tables;
+  for (const std::string& f : live_files) {
+    uint64_t number;
+    if (FileNumber(f, ".sst", number)) live_tables.insert(number);
+  }
+  uint64_t min_wal = 0;
+  if (!db.GetIntProperty(rocksdb::DB::Properties::kMinLogNumberToKeep, &min_wal)) {
+    return absl::InternalError("read rocksdb.min-log-number-to-keep");
+  }
+
+  std::vector<std::string> obsolete;
+  for (const auto& [name, is_wal] : on_disk) {
+    uint64_t number = 0;
+    FileNumber(name, is_wal ? ".log" : ".sst", number);
+    const bool live = is_wal ? number >= min_wal : live_tables.count(number) != 0;
+    if (!live && std::filesystem::exists(std::filesystem::path(dir) / name, ec)) {
+      obsolete.push_back(name);
+    }
+  }
+  return obsolete;
 }
 
 }  // namespace
@@ -132,7 +191,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(DatabaseOptions options
     }
     if (!s.ok()) return FromRocks(s, absl::StrCat("initialise ", options.path));
     db->page_token_secret_ = std::move(secret);
-    return db;
+    return StartPurging(std::move(db), options.purge_delay);
   }
   if (!s.ok()) return FromRocks(s, absl::StrCat("read schema version in ", options.path));
   if (version != kSchemaVersion) {
@@ -150,10 +209,41 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(DatabaseOptions options
   }
   if (!s.ok()) return FromRocks(s, absl::StrCat("read page token secret in ", options.path));
   db->page_token_secret_ = std::move(secret);
+  return StartPurging(std::move(db), options.purge_delay);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::StartPurging(std::unique_ptr<Database> db,
+                                                                 absl::Duration delay) {
+  if (delay == absl::InfiniteDuration()) return db;
+  db->purge_delay_ = std::max(delay, absl::ZeroDuration());
+  Database* raw = db.get();
+  db->purge_thread_ = std::thread([raw] { raw->PurgeLoop(); });
+  // Erasures that an earlier run committed but did not purge (it stopped or
+  // crashed first) are purged now.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db_->NewIterator(rocksdb::ReadOptions(), db->family(Family::kMeta)));
+  it->Seek(rocksdb::Slice(kMetaPurgePendingPrefix.data(), kMetaPurgePendingPrefix.size()));
+  const bool pending = it->Valid() && it->key().starts_with(rocksdb::Slice(
+                                          kMetaPurgePendingPrefix.data(),
+                                          kMetaPurgePendingPrefix.size()));
+  CORRIDOR_RETURN_IF_ERROR(FromRocks(it->status(), "scan purge markers"));
+  it.reset();
+  if (pending) db->SchedulePurge();
   return db;
 }
 
 Database::~Database() {
+  if (purge_thread_.joinable()) {
+    {
+      absl::MutexLock lock(&purge_mu_);
+      stopping_ = true;
+      purge_cv_.Signal();
+    }
+    // A purge in progress stops at its next compaction step; its markers
+    // stay, so the next open purges again.
+    if (db_ != nullptr) db_->DisableManualCompaction();
+    purge_thread_.join();
+  }
   if (db_ == nullptr) return;
   for (rocksdb::ColumnFamilyHandle*& h : families_) {
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
@@ -166,21 +256,128 @@ Database::~Database() {
   db_ = nullptr;
 }
 
-absl::Status Database::CompactAll() {
+absl::Status Database::Purge(const std::vector<Family>& families) {
+  // Compaction keeps every version a live snapshot can see, so a snapshot
+  // older than the erasures this purge is for would keep their values.
+  const rocksdb::SequenceNumber start = db_->GetLatestSequenceNumber();
+  uint64_t oldest_snapshot = 0;
+  if (!db_->GetIntProperty(rocksdb::DB::Properties::kOldestSnapshotSequence,
+                           &oldest_snapshot)) {
+    return absl::InternalError("purge: read rocksdb.oldest-snapshot-sequence");
+  }
+
+  // A flush with nothing to write records no new minimum WAL number, and a
+  // TransactionDB runs RocksDB in 2PC mode, where a WAL recovered at open
+  // then stays "needed" until some later flush: rewrite the schema version
+  // (same value) so the flush below always writes a table.
+  rocksdb::Status s = db_->Put(
+      write_options_, family(Family::kMeta),
+      rocksdb::Slice(kMetaSchemaVersion.data(), kMetaSchemaVersion.size()),
+      rocksdb::Slice(kSchemaVersion.data(), kSchemaVersion.size()));
+  if (!s.ok()) return FromRocks(s, "purge: rewrite schema version");
+
+  std::vector<rocksdb::ColumnFamilyHandle*> all(families_.begin(), families_.end());
   rocksdb::FlushOptions flush;
   flush.wait = true;
+  flush.allow_write_stall = true;
+  s = db_->Flush(flush, all);
+  if (!s.ok()) return FromRocks(s, "purge: flush");
   rocksdb::CompactRangeOptions compact;
-  // Rewrite the bottom level too, so tombstoned values really leave the files.
+  // Rewrite the bottommost level too: a tombstone only drops the value it
+  // covers once both meet in one compaction.
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (int i = 0; i < kFamilyCount; ++i) {
-    rocksdb::ColumnFamilyHandle* h = families_[i];
-    absl::string_view name = FamilyName(static_cast<Family>(i));
-    rocksdb::Status s = db_->Flush(flush, h);
-    if (!s.ok()) return FromRocks(s, absl::StrCat("flush ", name));
-    s = db_->CompactRange(compact, h, nullptr, nullptr);
-    if (!s.ok()) return FromRocks(s, absl::StrCat("compact ", name));
+  // Let background compactions go on meanwhile (no write stall).
+  compact.exclusive_manual_compaction = false;
+  for (Family f : families) {
+    s = db_->CompactRange(compact, family(f), nullptr, nullptr);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("purge: compact ", FamilyName(f)));
+  }
+  // Re-enabling deletions scans the directory and deletes obsolete files in
+  // this thread. Not forced: while a backup has deletions disabled, its files
+  // stay (and the check below asks for a retry).
+  s = db_->DisableFileDeletions();
+  if (s.ok()) s = db_->EnableFileDeletions(/*force=*/false);
+  if (!s.ok()) return FromRocks(s, "purge: delete obsolete files");
+
+  if (oldest_snapshot != 0 && oldest_snapshot < start) {
+    return absl::UnavailableError(
+        "purge: a snapshot older than the purge was held; old values may remain, retry");
+  }
+  CORRIDOR_ASSIGN_OR_RETURN(std::vector<std::string> left, ObsoleteFilesLeft(*db_, path_));
+  if (!left.empty()) {
+    return absl::UnavailableError(absl::StrCat("purge: ", left.size(),
+                                               " obsolete files are still in use (", left[0],
+                                               "...); retry"));
   }
   return absl::OkStatus();
+}
+
+absl::Status Database::CompactAll() {
+  std::vector<Family> all;
+  for (int i = 0; i < kFamilyCount; ++i) all.push_back(static_cast<Family>(i));
+  return Purge(all);
+}
+
+absl::Status Database::PurgeNow() {
+  absl::MutexLock run(&purge_run_mu_);
+  rocksdb::ColumnFamilyHandle* meta = family(Family::kMeta);
+  const rocksdb::Slice prefix(kMetaPurgePendingPrefix.data(), kMetaPurgePendingPrefix.size());
+  std::vector<std::string> markers;
+  std::set<Family> families = {Family::kIndexes, Family::kIdempotency};
+  {
+    // Scoped: an open iterator would pin the very files the purge replaces.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      markers.push_back(it->key().ToString());
+      Family f;
+      std::string record_id;
+      if (ParsePurgePendingKey(markers.back(), f, record_id)) {
+        families.insert(f);
+      } else {
+        // A marker this build cannot read: purge everything to be safe.
+        for (int i = 0; i < kFamilyCount; ++i) families.insert(static_cast<Family>(i));
+      }
+    }
+    CORRIDOR_RETURN_IF_ERROR(FromRocks(it->status(), "scan purge markers"));
+  }
+  if (markers.empty()) return absl::OkStatus();
+  CORRIDOR_RETURN_IF_ERROR(Purge(std::vector<Family>(families.begin(), families.end())));
+  rocksdb::WriteBatch batch;
+  for (const std::string& m : markers) {
+    CORRIDOR_RETURN_IF_ERROR(FromRocks(batch.Delete(meta, m), "stage purge marker"));
+  }
+  rocksdb::WriteOptions sync_write;
+  sync_write.sync = true;
+  return FromRocks(db_->Write(sync_write, &batch), "delete purge markers");
+}
+
+void Database::SchedulePurge() {
+  if (purge_delay_ == absl::InfiniteDuration()) return;
+  absl::MutexLock lock(&purge_mu_);
+  const absl::Time due = absl::Now() + purge_delay_;
+  if (due < purge_due_) {
+    purge_due_ = due;
+    purge_cv_.Signal();
+  }
+}
+
+void Database::PurgeLoop() {
+  absl::MutexLock lock(&purge_mu_);
+  while (!stopping_) {
+    if (absl::Now() < purge_due_) {
+      purge_cv_.WaitWithDeadline(&purge_mu_, purge_due_);
+      continue;
+    }
+    purge_due_ = absl::InfiniteFuture();
+    purge_mu_.Unlock();
+    absl::Status s = PurgeNow();
+    purge_mu_.Lock();
+    if (!s.ok() && !stopping_) {
+      // Never personal data here: keys hold ids only, and values are not logged.
+      std::cerr << "corridor: purge after erasure failed, will retry: " << s << std::endl;
+      purge_due_ = std::min(purge_due_, absl::Now() + std::max(purge_delay_, absl::Seconds(1)));
+    }
+  }
 }
 
 }  // namespace corridor::storage

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 
 namespace corridor::storage {
@@ -121,6 +122,34 @@ absl::string_view RecordIdFromIndexKey(absl::string_view key) {
   absl::string_view id = key.substr(second + 1);
   if (id.find('\0') != absl::string_view::npos) return "";
   return id;
+}
+
+std::string ReplyLinkKey(absl::string_view reply_index, absl::string_view record_id,
+                         absl::string_view idempotency_key) {
+  return absl::StrCat(reply_index, kSep, record_id, kSep, idempotency_key);
+}
+
+std::string ReplyLinkPrefix(absl::string_view reply_index, absl::string_view record_id) {
+  return absl::StrCat(reply_index, kSep, record_id, kSep);
+}
+
+std::string PurgePendingKey(Family family, absl::string_view record_id) {
+  return absl::StrCat(kMetaPurgePendingPrefix, FamilyName(family), "/", record_id);
+}
+
+bool ParsePurgePendingKey(absl::string_view key, Family& family, std::string& record_id) {
+  if (!absl::ConsumePrefix(&key, kMetaPurgePendingPrefix)) return false;
+  const size_t slash = key.find('/');
+  if (slash == absl::string_view::npos || slash + 1 == key.size()) return false;
+  const absl::string_view name = key.substr(0, slash);
+  for (int i = 0; i < kFamilyCount; ++i) {
+    if (FamilyName(static_cast<Family>(i)) == name) {
+      family = static_cast<Family>(i);
+      record_id = std::string(key.substr(slash + 1));
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string IdempotencyKey(absl::string_view principal, absl::string_view method,

@@ -17,10 +17,12 @@
 //   ledger         <agreement_id> "/" <cell_id>         -> CellCounters (16 bytes)
 //   audit          <leaf index, 8 bytes big-endian>     -> the event's leaf_data
 //   indexes        <index> 0x00 <value> 0x00 <record_id> -> "" (empty)
+//                  <reply index> 0x00 <record_id> 0x00 <idempotency key> -> ""
 //   idempotency    <scope> 0x00 <request_id>            -> IdempotencyRecord
 //   meta           "schema_version"                     -> decimal string
 //                  "page_token_secret"                  -> 32 random bytes
 //                  "audit_tree_head"                    -> corridor.v1.SignedTreeHead
+//                  "purge_pending/" <family> "/" <record_id> -> "" (empty)
 //
 // CellCounters: the units a quota cell has held and committed, two int64s
 // (reserved, then committed), each 8 bytes big-endian. Written only by the
@@ -41,11 +43,25 @@
 //   cell_agr      quota cells by agreement id
 //   app_cand      applications by candidate id
 //   app_vac       applications by vacancy id
+//   cand_reply    idempotency entries stored with a candidate (see Erasure)
 //
 // An IdempotencyRecord value is: 32 bytes of SHA-256 over the request's
 // deterministic serialisation, then the serialised reply. <scope> is the
 // caller's principal and the full RPC method name joined by 0x00, so one
-// tenant can never see another's stored reply.
+// tenant can never see another's stored reply. Once the record a reply was
+// written with is erased, the value is kErasedIdempotencyRecord instead
+// (shorter than any real record): a replay is refused, never re-executed.
+//
+// Erasure (docs/privacy.md). A kind of record holding personal data has a
+// reply index (RecordKind::reply_index; candidates: cand_reply) linking each
+// record to every idempotency entry written in the same transaction as it,
+// whose reply may repeat its data. <idempotency key> contains 0x00 itself;
+// the prefix <reply index> 0x00 <record_id> 0x00 is still unambiguous since
+// ids never contain 0x00. Deleting the record, in its own transaction,
+// replaces each linked entry with kErasedIdempotencyRecord, deletes the links
+// and adds the meta key purge_pending/<family>/<record_id>; once a purge
+// (Database::PurgeNow) has made the old values physically leave the files,
+// the purge_pending key is deleted.
 
 #include <cstdint>
 #include <string>
@@ -86,6 +102,8 @@ inline constexpr absl::string_view kIndexVacancyDestination = "vac_dest";
 inline constexpr absl::string_view kIndexCellAgreement = "cell_agr";
 inline constexpr absl::string_view kIndexApplicationCandidate = "app_cand";
 inline constexpr absl::string_view kIndexApplicationVacancy = "app_vac";
+// Reply index of candidates (see Erasure above).
+inline constexpr absl::string_view kIndexCandidateReply = "cand_reply";
 
 // Record key of a quota cell: "<agreement_id>/<cell_id>".
 std::string QuotaCellKey(absl::string_view agreement_id, absl::string_view cell_id);
@@ -111,6 +129,22 @@ absl::string_view RecordIdFromIndexKey(absl::string_view key);
 // Idempotency key: <principal> 0x00 <method> 0x00 <request_id>.
 std::string IdempotencyKey(absl::string_view principal, absl::string_view method,
                            absl::string_view request_id);
+
+// Key of the link from a record to an idempotency entry stored with it, and
+// the prefix of every link of one record (see Erasure above).
+std::string ReplyLinkKey(absl::string_view reply_index, absl::string_view record_id,
+                         absl::string_view idempotency_key);
+std::string ReplyLinkPrefix(absl::string_view reply_index, absl::string_view record_id);
+
+// The value of an idempotency entry whose reply was erased.
+inline constexpr absl::string_view kErasedIdempotencyRecord = "erased";
+
+// Meta key recording that `record_id` of `family` was erased and its old
+// values still await a purge; the prefix of every such key; and the inverse
+// (false when `key` is not such a key or names an unknown family).
+std::string PurgePendingKey(Family family, absl::string_view record_id);
+inline constexpr absl::string_view kMetaPurgePendingPrefix = "purge_pending/";
+bool ParsePurgePendingKey(absl::string_view key, Family& family, std::string& record_id);
 
 // Keys in the meta family.
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";

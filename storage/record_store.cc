@@ -215,13 +215,9 @@ absl::StatusOr<std::optional<std::string>> CheckIdempotency(rocksdb::Transaction
       std::optional<std::string> stored,
       LockedRead(txn, db.family(Family::kIdempotency), idem->key, "read idempotency record"));
   if (!stored) return stored;
-  if (stored->size() < kRequestHashBytes) {
-    return absl::DataLossError("idempotency record is truncated");
-  }
-  if (absl::string_view(*stored).substr(0, kRequestHashBytes) != idem->request_hash) {
-    return absl::FailedPreconditionError("request_id: already used with a different request");
-  }
-  return std::optional<std::string>(stored->substr(kRequestHashBytes));
+  CORRIDOR_ASSIGN_OR_RETURN(std::optional<std::string> reply,
+                            MatchIdempotencyEntry(*stored, idem->request_hash));
+  return reply;
 }
 
 absl::Status PutIdempotency(rocksdb::Transaction& txn, Database& db, const Idempotency* idem,
@@ -374,6 +370,12 @@ void SetNextEtag(absl::string_view previous, google::protobuf::Message& record) 
 
 absl::StatusOr<std::optional<std::string>> MatchIdempotencyEntry(absl::string_view value,
                                                                  absl::string_view request_hash) {
+  if (value == kErasedIdempotencyRecord) {
+    // Re-executing would bring erased personal data back.
+    return absl::FailedPreconditionError(
+        "request_id: the result of this request was erased; a new request needs a new "
+        "request_id");
+  }
   if (value.size() < kRequestHashBytes) {
     return absl::DataLossError("idempotency record is truncated");
   }
@@ -435,6 +437,7 @@ absl::Status RecordStoreBase::Create(absl::string_view id, google::protobuf::Mes
   CORRIDOR_RETURN_IF_ERROR(
       FromRocks(txn->Put(cf, ToSlice(id), value), absl::StrCat("put ", family_name)));
   CORRIDOR_RETURN_IF_ERROR(PutIdempotency(*txn, db_, idem, value));
+  CORRIDOR_RETURN_IF_ERROR(PutReplyLink(*txn, id, idem));
   std::vector<Change> changes;
   changes.emplace_back(nullptr, AuditCopy(record));
   return CommitWrite(*txn, changes, absl::StrCat("create ", family_name, " ", id));
@@ -507,9 +510,43 @@ absl::Status RecordStoreBase::Delete(absl::string_view id, absl::string_view exp
                                              IndexKeys(kind_, *old, id), {}));
   CORRIDOR_RETURN_IF_ERROR(
       FromRocks(txn->Delete(cf, ToSlice(id)), absl::StrCat("delete ", family_name)));
+  CORRIDOR_RETURN_IF_ERROR(EraseReplies(*txn, id));
   std::vector<Change> changes;
   changes.emplace_back(AuditCopy(*old), nullptr);
-  return CommitWrite(*txn, changes, absl::StrCat("delete ", family_name, " ", id));
+  CORRIDOR_RETURN_IF_ERROR(
+      CommitWrite(*txn, changes, absl::StrCat("delete ", family_name, " ", id)));
+  if (!kind_.reply_index.empty()) db_.SchedulePurge();
+  return absl::OkStatus();
+}
+
+absl::Status RecordStoreBase::PutReplyLink(rocksdb::Transaction& txn, absl::string_view id,
+                                           const Idempotency* idem) const {
+  if (idem == nullptr || kind_.reply_index.empty()) return absl::OkStatus();
+  return FromRocks(txn.Put(db_.family(Family::kIndexes),
+                           ReplyLinkKey(kind_.reply_index, id, idem->key), rocksdb::Slice()),
+                   "put reply link");
+}
+
+absl::Status RecordStoreBase::EraseReplies(rocksdb::Transaction& txn, absl::string_view id) const {
+  if (kind_.reply_index.empty()) return absl::OkStatus();
+  rocksdb::ColumnFamilyHandle* index_cf = db_.family(Family::kIndexes);
+  const std::string prefix = ReplyLinkPrefix(kind_.reply_index, id);
+  // Links of `id` are written only by transactions holding its record lock,
+  // which this one holds: the committed state is complete.
+  std::unique_ptr<rocksdb::Iterator> it(db_.db()->NewIterator(rocksdb::ReadOptions(), index_cf));
+  for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+    const rocksdb::Slice idem_key(it->key().data() + prefix.size(),
+                                  it->key().size() - prefix.size());
+    CORRIDOR_RETURN_IF_ERROR(
+        FromRocks(txn.Put(db_.family(Family::kIdempotency), idem_key,
+                          ToSlice(kErasedIdempotencyRecord)),
+                  "erase idempotency reply"));
+    CORRIDOR_RETURN_IF_ERROR(FromRocks(txn.Delete(index_cf, it->key()), "delete reply link"));
+  }
+  CORRIDOR_RETURN_IF_ERROR(FromRocks(it->status(), "scan reply links"));
+  return FromRocks(txn.Put(db_.family(Family::kMeta), PurgePendingKey(kind_.family, id),
+                           rocksdb::Slice()),
+                   "put purge marker");
 }
 
 absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
@@ -572,6 +609,9 @@ absl::StatusOr<std::string> RecordStoreBase::UpsertBatch(
     changes.emplace_back(std::move(before), AuditCopy(*record));
   }
   CORRIDOR_RETURN_IF_ERROR(PutIdempotency(*txn, db_, idem, reply));
+  for (const auto& [id, value] : current) {
+    CORRIDOR_RETURN_IF_ERROR(PutReplyLink(*txn, id, idem));
+  }
   CORRIDOR_RETURN_IF_ERROR(
       CommitWrite(*txn, changes, absl::StrCat("upsert batch of ", family_name)));
   return reply;
@@ -671,6 +711,24 @@ absl::Status RecordStoreBase::List(const ListQuery& query,
   }
   if (more) next_page_token = EncodePageToken(db_.page_token_secret(), query.scope, last_key);
   return absl::OkStatus();
+}
+
+absl::Status RecordStoreBase::StageWrite(rocksdb::WriteBatch& wb, absl::string_view id,
+                                         const Message* before, const Message& after) const {
+  const std::set<std::string> old_keys =
+      before == nullptr ? std::set<std::string>() : IndexKeys(kind_, *before, id);
+  const std::set<std::string> new_keys = IndexKeys(kind_, after, id);
+  rocksdb::ColumnFamilyHandle* index_cf = db_.family(Family::kIndexes);
+  for (const std::string& k : old_keys) {
+    if (new_keys.count(k) != 0) continue;
+    CORRIDOR_RETURN_IF_ERROR(FromRocks(wb.Delete(index_cf, k), "stage index entry"));
+  }
+  for (const std::string& k : new_keys) {
+    if (old_keys.count(k) != 0) continue;
+    CORRIDOR_RETURN_IF_ERROR(FromRocks(wb.Put(index_cf, k, rocksdb::Slice()), "stage index entry"));
+  }
+  return FromRocks(wb.Put(db_.family(kind_.family), ToSlice(id), SerializeDeterministic(after)),
+                   "stage record");
 }
 
 absl::StatusOr<bool> RecordStoreBase::AnyWithIndex(const IndexEntry& entry) const {

@@ -14,6 +14,7 @@
 #include "corridor/v1/audit_service.pb.h"
 #include "google/protobuf/message.h"
 #include "rocksdb/utilities/transaction.h"
+#include "rocksdb/write_batch.h"
 #include "storage/database.h"
 
 namespace corridor::storage {
@@ -38,6 +39,11 @@ struct RecordKind {
   // stored etag and index entries. RecordStore<T> sets it to
   // &T::default_instance() when null. Not owned.
   const google::protobuf::Message* prototype = nullptr;
+  // For kinds holding personal data: the reply index (keys.h, "Erasure")
+  // linking each record to the idempotency entries stored with it. Delete
+  // then erases those replies and marks the record for a purge
+  // (Database::PurgeNow) in its own transaction. Empty: no links.
+  std::string reply_index;
 };
 
 // Identifies a request for idempotent replay.
@@ -117,7 +123,10 @@ class RecordStoreBase {
                       const std::function<absl::Status(google::protobuf::Message&)>& mutate,
                       google::protobuf::Message& record);
 
-  // Deletes the record and its index entries. NOT_FOUND, ABORTED (etag).
+  // Deletes the record and its index entries. For a kind with a reply
+  // index, also erases every idempotency reply stored with the record (a
+  // replay is then FAILED_PRECONDITION) and marks it for a purge, which the
+  // database runs within its purge_delay. NOT_FOUND, ABORTED (etag).
   absl::Status Delete(absl::string_view id, absl::string_view expected_etag);
 
   // Decides, under the record's lock, whether `incoming` may replace `stored`.
@@ -126,7 +135,8 @@ class RecordStoreBase {
 
   // Creates or replaces each (id, record) in one transaction, with the same
   // etag and time rules as Create and Mutate. With `idem`, a replay returns
-  // the stored reply and writes nothing; otherwise `reply` is stored and
+  // the stored reply and writes nothing; otherwise `reply` is stored (linked
+  // to every record of the batch when the kind has a reply index) and
   // returned. When `may_replace` is set and refuses a replacement, nothing
   // of the batch is written and its status is returned.
   absl::StatusOr<std::string> UpsertBatch(
@@ -147,6 +157,15 @@ class RecordStoreBase {
 
   Database& database() const { return db_; }
 
+  // Stages a write of `after` over `before` (null for a new record) into
+  // `wb`: the record as given (etag and times already set) and its index
+  // changes. For a writer that serialises this record's writes itself and
+  // writes `wb` under its own lock (the quota ledger's committer); the
+  // store's audit hook does not run.
+  absl::Status StageWrite(rocksdb::WriteBatch& wb, absl::string_view id,
+                          const google::protobuf::Message* before,
+                          const google::protobuf::Message& after) const;
+
   // The events of one change: `before` is null for a create, `after` null for
   // a delete (both are the records as stored).
   // It runs under the log's append lock; an error vetoes the write.
@@ -164,6 +183,12 @@ class RecordStoreBase {
  private:
   using Change = std::pair<std::unique_ptr<google::protobuf::Message>,
                            std::unique_ptr<google::protobuf::Message>>;
+  // Links `id` to the idempotency entry of `idem` (kinds with a reply index).
+  absl::Status PutReplyLink(rocksdb::Transaction& txn, absl::string_view id,
+                            const Idempotency* idem) const;
+  // Replaces every idempotency entry linked to `id` with the erased marker,
+  // deletes the links, and adds the purge marker (kinds with a reply index).
+  absl::Status EraseReplies(rocksdb::Transaction& txn, absl::string_view id) const;
   // Commits `txn`, through the audit log when this store is audited.
   absl::Status CommitWrite(rocksdb::Transaction& txn, const std::vector<Change>& changes,
                            absl::string_view context);
@@ -268,6 +293,12 @@ class RecordStore {
   }
 
   Database& database() const { return base_.database(); }
+
+  // See RecordStoreBase::StageWrite.
+  absl::Status StageWrite(rocksdb::WriteBatch& wb, absl::string_view id, const T* before,
+                          const T& after) const {
+    return base_.StageWrite(wb, id, before, after);
+  }
 
  private:
   static RecordKind WithPrototype(RecordKind kind) {

@@ -87,7 +87,11 @@ RecordKind EmployerKind() {
   return Kind(Family::kEmployers, v1::Employer::default_instance(), nullptr);
 }
 RecordKind CandidateKind() {
-  return Kind(Family::kCandidates, v1::Candidate::default_instance(), CandidateIndexes);
+  // Candidates are personal data: their stored replies are erased with them.
+  RecordKind kind =
+      Kind(Family::kCandidates, v1::Candidate::default_instance(), CandidateIndexes);
+  kind.reply_index = std::string(kIndexCandidateReply);
+  return kind;
 }
 RecordKind VacancyKind() {
   return Kind(Family::kVacancies, v1::Vacancy::default_instance(), VacancyIndexes);

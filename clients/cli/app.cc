@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "clients/cli/application_commands.h"
 #include "clients/cli/audit_commands.h"
 #include "clients/cli/demo_commands.h"
 #include "clients/cli/match_commands.h"
@@ -379,7 +380,6 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
   reserve->add_option("--cell", reserve_args.cell, "agreements/{a}/quotaCells/{c} (or {c} with --agreement)")
       ->required();
   reserve->add_option("--agreement", reserve_args.agreement, "the agreement, for a bare cell id");
-  reserve->add_option("--application", reserve_args.application, "applications/{id} or {id}");
   reserve->add_option("--hold-seconds", reserve_args.hold_seconds,
                       "hold length, 60..7776000 (default: 14 days)")
       ->check(CLI::Range(int64_t{0}, int64_t{7776000}));
@@ -443,6 +443,129 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
   list_reservations->callback([&] {
     action = with_server(
         [&](const Connection& c) { return RunListReservations(c, io, list_reservations_args); });
+  });
+
+  // Applications and their lifecycle.
+  CLI::App* applications =
+      app.add_subcommand("applications", "Applications: create, move through the lifecycle, watch");
+  applications->require_subcommand(1);
+  applications->fallthrough();
+  CreateApplicationArgs create_application_args;
+  CLI::App* create_application =
+      applications->add_subcommand("create", "A candidate's application for a vacancy");
+  create_application->fallthrough();
+  create_application
+      ->add_option("--candidate", create_application_args.candidate, "candidates/{id} or {id}")
+      ->required();
+  create_application
+      ->add_option("--vacancy", create_application_args.vacancy, "vacancies/{id} or {id}")
+      ->required();
+  create_application
+      ->add_option("--state", create_application_args.state,
+                   "shortlisted or submitted (default: the server's)")
+      ->check(CLI::IsMember({"shortlisted", "submitted"}));
+  create_application->add_option("--id", create_application_args.id,
+                                 "id of the new application (default: the server's)");
+  create_application->add_option("--request-id", create_application_args.request_id,
+                                 "makes the call safe to retry (default: a fresh one)");
+  create_application->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunCreateApplication(c, io, create_application_args); });
+  });
+  std::string application_name;
+  CLI::App* get_application = applications->add_subcommand("get", "Show one application");
+  get_application->fallthrough();
+  get_application->add_option("name", application_name, "applications/{id} or {id}")->required();
+  get_application->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunGetApplication(c, io, application_name); });
+  });
+  ListApplicationsArgs list_applications_args;
+  CLI::App* list_applications =
+      applications->add_subcommand("list", "List applications (one page, or --all)");
+  list_applications->fallthrough();
+  list_applications->add_option(
+      "--filter", list_applications_args.filter,
+      "fields candidate, vacancy, state, e.g. 'state = \"APPLICATION_STATE_SELECTED\"'");
+  list_applications
+      ->add_option("--page-size", list_applications_args.page_size, "results per page (1..1000)")
+      ->check(CLI::Range(0, 1000));
+  list_applications->add_option("--page-token", list_applications_args.page_token,
+                                "continue from a previous page");
+  list_applications->add_flag("--all", list_applications_args.all,
+                              "follow next_page_token to the end");
+  list_applications->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunListApplications(c, io, list_applications_args); });
+  });
+  TransitionArgs transition_args;
+  CLI::App* transition =
+      applications->add_subcommand("transition", "Move an application to another state");
+  transition->fallthrough();
+  transition->add_option("name", transition_args.name, "applications/{id} or {id}")->required();
+  transition
+      ->add_option("--to", transition_args.to,
+                   "the state, e.g. submitted, selected, visa-issued, rejected")
+      ->required();
+  transition->add_option("--reason", transition_args.reason,
+                         "reason code [A-Z0-9_] (required to reject)");
+  transition->add_option("--etag", transition_args.etag,
+                         "fail with ABORTED unless this is current");
+  transition->add_option("--request-id", transition_args.request_id,
+                         "makes the call safe to retry (default: a fresh one)");
+  transition->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunTransitionApplication(c, io, transition_args); });
+  });
+  ConsentArgs consent_args;
+  CLI::App* consent = applications->add_subcommand(
+      "consent", "The origin ministry's consent for a protected occupation");
+  consent->fallthrough();
+  consent->add_option("name", consent_args.name, "applications/{id} or {id}")->required();
+  CLI::Option* grant = consent->add_flag("--grant", consent_args.grant, "give consent");
+  CLI::Option* refuse =
+      consent->add_flag("--refuse", consent_args.refuse, "refuse it (the application is rejected)");
+  grant->excludes(refuse);
+  consent->add_option("--reason", consent_args.reason,
+                      "reason code [A-Z0-9_] (required to refuse)");
+  consent->add_option("--request-id", consent_args.request_id,
+                      "makes the call safe to retry (default: a fresh one)");
+  consent->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunRecordOriginConsent(c, io, consent_args); });
+  });
+  ReturnArgs return_args;
+  CLI::App* record_return = applications->add_subcommand("return", "Record how a stay ended");
+  record_return->fallthrough();
+  record_return->add_option("name", return_args.name, "applications/{id} or {id}")->required();
+  record_return->add_option("--outcome", return_args.outcome, "on-time, late or not-returned")
+      ->required()
+      ->check(CLI::IsMember({"on-time", "late", "not-returned"}));
+  record_return->add_option("--date", return_args.date,
+                            "day the worker returned, YYYY-MM-DD (not with not-returned)");
+  record_return->add_option("--request-id", return_args.request_id,
+                            "makes the call safe to retry (default: a fresh one)");
+  record_return->callback([&] {
+    action = with_server([&](const Connection& c) { return RunRecordReturn(c, io, return_args); });
+  });
+  WatchArgs watch_args;
+  CLI::App* watch = applications->add_subcommand(
+      "watch", "Stream application events, one line each (resumable with --cursor)");
+  watch->fallthrough();
+  watch->add_option("--cursor", watch_args.cursor, "resume where a previous watch stopped");
+  watch->add_flag("--from-beginning", watch_args.from_beginning,
+                  "start at the first event of the log (default: only new events)");
+  watch->add_option("--filter", watch_args.filter,
+                    "fields application, candidate, vacancy, e.g. 'application = a-17'");
+  watch->add_option("--max-events", watch_args.max_events, "stop after N events (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  watch
+      ->add_option("--timeout", watch_args.timeout_seconds,
+                   "stop after S seconds (0: no limit; the global --timeout does not apply)")
+      ->check(CLI::NonNegativeNumber);
+  watch->callback([&] {
+    action =
+        with_server([&](const Connection& c) { return RunWatchApplications(c, io, watch_args); });
   });
 
   // The audit log.

@@ -70,7 +70,6 @@ int RunReserve(const Connection& c, const Io& io, const ReserveArgs& args) {
     cell = absl::StrCat(QualifiedName("agreements", args.agreement), "/quotaCells/", cell);
   }
   req.set_quota_cell(cell);
-  if (!args.application.empty()) req.set_application(QualifiedName("applications", args.application));
   req.set_hold_seconds(args.hold_seconds);
   req.set_request_id(args.request_id);
   return Call(c, io, &v1::LedgerService::Stub::ReserveUnit, req);

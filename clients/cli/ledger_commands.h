@@ -18,8 +18,6 @@ struct ReserveArgs {
   // "agreements/{a}/quotaCells/{c}", or a bare cell id with `agreement`.
   std::string cell;
   std::string agreement;
-  // "applications/{id}" or a bare id; empty for none.
-  std::string application;
   // Hold length; 0 lets the server choose (14 days).
   int64_t hold_seconds = 0;
   std::string request_id;

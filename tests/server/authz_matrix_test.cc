@@ -677,6 +677,13 @@ const std::map<std::string, MethodSpec>& Specs() {
           b.RequestId();
           return true;
         }}},
+      {"/corridor.v1.ApplicationService/RecordOriginConsent",
+       {kCo,
+        [](Build& b) {
+          Named(b, kApplications);
+          b.RequestId();
+          return true;
+        }}},
       // A feed with no target: the three cases send the same request.
       {"/corridor.v1.ApplicationService/WatchApplications", {kCo, [](Build&) { return true; }}},
 

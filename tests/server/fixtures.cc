@@ -149,8 +149,14 @@ v1::QuotaCell ValidRootCell(int64_t cap) {
   return c;
 }
 
-TestServer::TestServer(const std::string& name) {
+TestServer::TestServer(const std::string& name) : TestServer(name, nullptr) {}
+
+TestServer::TestServer(const std::string& name, Clock* clock) {
   options_.listen_address = "";
+  if (clock != nullptr) {
+    options_.clock = clock;
+    options_.hold_expiry_interval = absl::ZeroDuration();
+  }
   options_.data_dir = FreshDir(name);
   for (const char* p : {"operator", "agency:ag-co", "agency:ag-co2", "employer:em-es",
                         "employer:em-es2", "ministry:ES", "ministry:CO", "ministry:FR"}) {
@@ -175,6 +181,7 @@ void TestServer::Start() {
   candidates = v1::CandidateService::NewStub(channel_);
   vacancies = v1::VacancyService::NewStub(channel_);
   agreements = v1::AgreementService::NewStub(channel_);
+  applications = v1::ApplicationService::NewStub(channel_);
   match = v1::MatchService::NewStub(channel_);
   ledger = v1::LedgerService::NewStub(channel_);
   audit = v1::AuditService::NewStub(channel_);

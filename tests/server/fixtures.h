@@ -10,6 +10,7 @@
 
 #include "corridor/v1/agency_service.grpc.pb.h"
 #include "corridor/v1/agreement_service.grpc.pb.h"
+#include "corridor/v1/application_service.grpc.pb.h"
 #include "corridor/v1/audit_service.grpc.pb.h"
 #include "corridor/v1/ledger_service.grpc.pb.h"
 #include "corridor/v1/candidate_service.grpc.pb.h"
@@ -41,6 +42,9 @@ std::string FreshDir(const std::string& name);
 class TestServer {
  public:
   explicit TestServer(const std::string& name);
+  // With `clock` (it must outlive the server): the server reads time from it
+  // and the background hold expiry is off (call server().ledger().ExpireDue()).
+  TestServer(const std::string& name, Clock* clock);
   ~TestServer();
 
   // Stops the server and starts a new one on the same data directory.
@@ -66,6 +70,7 @@ class TestServer {
   std::unique_ptr<v1::MatchService::Stub> match;
   std::unique_ptr<v1::LedgerService::Stub> ledger;
   std::unique_ptr<v1::AuditService::Stub> audit;
+  std::unique_ptr<v1::ApplicationService::Stub> applications;
 
  private:
   void Start();
