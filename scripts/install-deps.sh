@@ -19,7 +19,7 @@ set -euo pipefail
 CORRIDOR_DEBIAN_PACKAGES=(
   build-essential         # g++, make
   cmake                   # 3.25 in bookworm; CMakeLists.txt requires it
-  pkg-config              # finds libsodium
+  pkg-config              # finds libsodium and CBC
   git
   libgrpc++-dev           # gRPC 1.51 C++ runtime, CMake config, grpc++_reflection
   protobuf-compiler-grpc  # grpc_cpp_plugin; gRPC's CMake config needs it
@@ -34,8 +34,10 @@ CORRIDOR_DEBIAN_PACKAGES=(
   libgtest-dev            # GoogleTest
   libgmock-dev            # GoogleMock
   libbenchmark-dev        # Google Benchmark
+  liblemon-dev            # LEMON min-cost flow: exact allocation rounds (matcher/allocation)
+  coinor-libcbc-dev       # COIN-OR CBC: allocation with crossing cells, the exact reference in tests
   openssl                 # test certificates for the TLS test
-  # Later work adds here, e.g.: postgresql, coinor-* (LP/MIP solvers), liblemon-dev.
+  # Later work adds here, e.g.: postgresql.
 )
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
