@@ -667,6 +667,10 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
   absl::flat_hash_set<Cell*> touched_set;
   bool any_effect = false;
   bool written = false;
+  // Whether the batch changes what matching reads: a counter, or whether a
+  // candidate holds a placement (an application entering or leaving
+  // SELECTED..DEPLOYED, the ALREADY_PLACED rule).
+  bool world_changed = false;
   absl::Status stage_error;
 
   auto path_of = [this](Cell* leaf) -> absl::StatusOr<std::vector<Cell*>> {
@@ -695,6 +699,7 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
       c->reserved += dr;
       c->committed += dc;
       undo.push_back({c, dr, dc});
+      world_changed = true;
       if (touched_set.insert(c).second) touched.push_back(c);
       v1::CellEffect* effect = event.add_effects();
       effect->set_quota_cell(c->name);
@@ -758,6 +763,12 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
                              : v1::ApplicationState_Name(current->state()));
     event.set_to_state(v1::ApplicationState_Name(next.state()));
     events.push_back(std::move(event));
+    auto placed = [](v1::ApplicationState st) {
+      return st >= v1::APPLICATION_STATE_SELECTED && st <= v1::APPLICATION_STATE_DEPLOYED;
+    };
+    if (placed(next.state()) != (current != nullptr && placed(current->state()))) {
+      world_changed = true;
+    }
     v1::Application& slot = app_overlay[id];
     slot = std::move(next);
     return slot;
@@ -1140,7 +1151,7 @@ bool QuotaLedger::ProcessBatch(std::vector<Op*>& batch) {
     op->result = op->duplicate_of->result;
     op->app_result = op->duplicate_of->app_result;
   }
-  return written;
+  return written && world_changed;
 }
 
 std::optional<CellUsage> QuotaLedger::Usage(absl::string_view agreement_id,

@@ -177,8 +177,9 @@ class QuotaLedger {
   // Sets cell.reserved and cell.committed from the live counters.
   void FillUsage(v1::QuotaCell& cell) const;
   // `f` runs on the committer thread after every batch that changed a
-  // counter, with none of the ledger's locks held, before the batch's callers
-  // are answered. Keep it short. Call before the ledger is used.
+  // counter or whether a candidate holds a placement (an application entering
+  // or leaving SELECTED..DEPLOYED), with none of the ledger's locks held,
+  // before the batch's callers are answered. Keep it short. Call before the ledger is used.
   void OnUsageChanged(std::function<void()> f) { on_usage_changed_ = std::move(f); }
 
   // Recomputes every counter from the reservation records and from the audit
@@ -200,7 +201,8 @@ class QuotaLedger {
   absl::StatusOr<v1::Reservation> Submit(std::unique_ptr<Op> op);
   void CommitterLoop();
   void ExpiryLoop();
-  // Decides and writes one batch; true when a write changed counters.
+  // Decides and writes one batch; true when a written change matters to
+  // matching (a counter, or a candidate's placement).
   bool ProcessBatch(std::vector<Op*>& batch);
   absl::Status CheckLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

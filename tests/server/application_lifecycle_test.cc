@@ -519,6 +519,43 @@ TEST_F(LifecycleTest, ReturnsFeedLaterMatching) {
       << s.error_message();
 }
 
+// Matching sees placements as they change, also those that move no counter:
+// a deployed worker is ALREADY_PLACED for other vacancies, and eligible again
+// once the stay is completed (DEPLOYED -> COMPLETED changes no counter).
+TEST_F(LifecycleTest, ShortlistsFollowPlacementsWithoutCounterChanges) {
+  const std::string candidate = NewCandidate();
+  auto shortlisted = [&]() {
+    v1::ShortlistCandidatesRequest req;
+    req.set_vacancy("vacancies/vac-1");
+    req.set_k(500);
+    v1::ShortlistCandidatesResponse resp;
+    grpc::Status s =
+        server_.match->ShortlistCandidates(server_.As("employer:em-es").get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const v1::Match& m : resp.matches()) {
+      if (m.candidate() == candidate) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(shortlisted());
+  v1::Application app;
+  ASSERT_TRUE(Create("agency:ag-co", candidate, "vacancies/vac-big", &app).ok());
+  for (ApplicationState next : kPath) {
+    if (next <= app.state()) continue;
+    ASSERT_TRUE(Move("operator", app.name(), next, &app).ok());
+    if (next == v1::APPLICATION_STATE_SELECTED) {
+      EXPECT_FALSE(shortlisted());
+    }
+  }
+  ASSERT_EQ(app.state(), v1::APPLICATION_STATE_DEPLOYED);
+  EXPECT_FALSE(shortlisted()) << "a deployed worker is placed";
+  const matcher::CellUsage before = Root();
+  ASSERT_TRUE(Move("agency:ag-co", app.name(), v1::APPLICATION_STATE_COMPLETED, &app).ok());
+  EXPECT_EQ(Root().committed, before.committed);
+  EXPECT_EQ(Root().reserved, before.reserved);
+  EXPECT_TRUE(shortlisted()) << "a completed stay frees the worker for the next one";
+}
+
 // Protected occupations: the origin ministry's consent step, and a separate cap.
 TEST_F(LifecycleTest, ProtectedOccupations) {
   v1::CreateQuotaCellRequest cell;
