@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <memory>
 #include <utility>
-#include <cstdio>
-#include <cstdlib>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -17,7 +17,6 @@
 #include "storage/keys.h"
 
 namespace corridor::matcher {
-extern uint64_t g_stats[16];
 namespace {
 
 constexpr int kMaxK = 500;
@@ -139,6 +138,174 @@ uint64_t ShardKey(Country nationality, const Slice& s) {
          static_cast<uint64_t>(s.span);
 }
 
+// ShardColumns' columns, widest first so that every column starts 16-byte
+// aligned.
+enum ColumnId : int {
+  kSkillSig, kHotLevels,
+  kSlot, kWindowFrom, kWindowUntil, kAgency,
+  kOccIsco0, kOccIsco1, kLang0, kLang1, kLang2, kPrefDestination,
+  kOccYears0, kOccYears1, kOccCount, kOccMaxYears, kLangLevel0, kLangLevel1, kLangLevel2,
+  kLangCount, kPrefDestinationCount, kPrefIscoCount, kPreferredSchemes, kEducation, kFlags,
+  kColumnCount
+};
+constexpr std::array<uint8_t, kColumnCount> kColumnBytes = {
+    8, 8, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+constexpr std::array<size_t, kColumnCount + 1> ColumnStarts() {
+  std::array<size_t, kColumnCount + 1> start{};
+  for (int c = 0; c < kColumnCount; ++c) start[c + 1] = start[c] + kColumnBytes[c];
+  return start;
+}
+constexpr std::array<size_t, kColumnCount + 1> kColumnStart = ColumnStarts();
+constexpr size_t kRowBytes = kColumnStart[kColumnCount];
+static_assert(sizeof(Day) == 4 && sizeof(Country) == 2, "column widths");
+
+// The slots, screens and summaries of one posting list as columns
+// (CandidateColumns), all in one allocation: column c holds capacity()
+// entries of kColumnBytes[c] bytes each, from byte capacity() *
+// kColumnStart[c] on. The capacity is a multiple of 16, so every column
+// starts 16-byte aligned. Grows by a quarter (memory per candidate).
+class ShardColumns {
+ public:
+  ShardColumns() = default;
+  ShardColumns(ShardColumns&&) = default;
+  ShardColumns& operator=(ShardColumns&&) = default;
+
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  size_t Bytes() const {
+    return capacity_ * kRowBytes + VectorBytes(agency_ids_) + VectorBytes(agency_counts_);
+  }
+  uint32_t slot(size_t pos) const { return Column<uint32_t>(kSlot)[pos]; }
+  // Every agency some entry names, once, sorted.
+  absl::Span<const uint32_t> agencies() const { return agency_ids_; }
+
+  CandidateColumns view() const {
+    CandidateColumns c;
+    c.window_from = Column<Day>(kWindowFrom);
+    c.window_until = Column<Day>(kWindowUntil);
+    c.skill_sig = Column<uint64_t>(kSkillSig);
+    c.hot_levels = Column<uint64_t>(kHotLevels);
+    c.agency = Column<uint32_t>(kAgency);
+    c.occ_isco = {Column<uint16_t>(kOccIsco0), Column<uint16_t>(kOccIsco1)};
+    c.occ_years = {Column<uint8_t>(kOccYears0), Column<uint8_t>(kOccYears1)};
+    c.occ_count = Column<uint8_t>(kOccCount);
+    c.occ_max_years = Column<uint8_t>(kOccMaxYears);
+    c.lang = {Column<uint16_t>(kLang0), Column<uint16_t>(kLang1), Column<uint16_t>(kLang2)};
+    c.lang_level = {Column<uint8_t>(kLangLevel0), Column<uint8_t>(kLangLevel1),
+                    Column<uint8_t>(kLangLevel2)};
+    c.lang_count = Column<uint8_t>(kLangCount);
+    c.pref_destination = Column<Country>(kPrefDestination);
+    c.pref_destination_count = Column<uint8_t>(kPrefDestinationCount);
+    c.pref_isco_count = Column<uint8_t>(kPrefIscoCount);
+    c.preferred_schemes = Column<uint8_t>(kPreferredSchemes);
+    c.education = Column<uint8_t>(kEducation);
+    c.flags = Column<uint8_t>(kFlags);
+    return c;
+  }
+
+  void Push(uint32_t slot, const CandidateScreen& screen, const CandidateSummary& summary) {
+    if (size_ == capacity_) Grow();
+    ++size_;
+    Column<uint32_t>(kSlot)[size_ - 1] = slot;
+    Write(size_ - 1, screen, summary);
+    CountAgency(summary.agency, 1);
+  }
+
+  // Replaces the screen and summary at `pos` (its slot stays).
+  void Set(size_t pos, const CandidateScreen& screen, const CandidateSummary& summary) {
+    CountAgency(Column<uint32_t>(kAgency)[pos], -1);
+    Write(pos, screen, summary);
+    CountAgency(summary.agency, 1);
+  }
+
+  // Moves the last entry to `pos` (dropping the one there) and shortens the
+  // list by one.
+  void MoveLastTo(size_t pos) {
+    CountAgency(Column<uint32_t>(kAgency)[pos], -1);
+    const size_t last = size_ - 1;
+    if (pos != last) {
+      for (int c = 0; c < kColumnCount; ++c) {
+        const size_t bytes = kColumnBytes[c];
+        uint8_t* column = data_.get() + capacity_ * kColumnStart[c];
+        std::memcpy(column + pos * bytes, column + last * bytes, bytes);
+      }
+    }
+    size_ = last;
+  }
+
+ private:
+  void Write(size_t pos, const CandidateScreen& screen, const CandidateSummary& s) {
+    Column<Day>(kWindowFrom)[pos] = screen.window_from;
+    Column<Day>(kWindowUntil)[pos] = screen.window_until;
+    Column<uint64_t>(kSkillSig)[pos] = screen.skill_sig;
+    Column<uint64_t>(kHotLevels)[pos] = screen.hot_levels;
+    Column<uint32_t>(kAgency)[pos] = s.agency;
+    Column<uint16_t>(kOccIsco0)[pos] = s.occ_isco[0];
+    Column<uint16_t>(kOccIsco1)[pos] = s.occ_isco[1];
+    Column<uint8_t>(kOccYears0)[pos] = s.occ_years[0];
+    Column<uint8_t>(kOccYears1)[pos] = s.occ_years[1];
+    Column<uint8_t>(kOccCount)[pos] = s.occ_count;
+    Column<uint8_t>(kOccMaxYears)[pos] = s.occ_max_years;
+    Column<uint16_t>(kLang0)[pos] = s.lang[0];
+    Column<uint16_t>(kLang1)[pos] = s.lang[1];
+    Column<uint16_t>(kLang2)[pos] = s.lang[2];
+    Column<uint8_t>(kLangLevel0)[pos] = s.lang_level[0];
+    Column<uint8_t>(kLangLevel1)[pos] = s.lang_level[1];
+    Column<uint8_t>(kLangLevel2)[pos] = s.lang_level[2];
+    Column<uint8_t>(kLangCount)[pos] = s.lang_count;
+    Column<Country>(kPrefDestination)[pos] = s.pref_destination;
+    Column<uint8_t>(kPrefDestinationCount)[pos] = s.pref_destination_count;
+    Column<uint8_t>(kPrefIscoCount)[pos] = s.pref_isco_count;
+    Column<uint8_t>(kPreferredSchemes)[pos] = s.preferred_schemes;
+    Column<uint8_t>(kEducation)[pos] = s.education;
+    Column<uint8_t>(kFlags)[pos] = s.flags;
+  }
+
+  // Adds `delta` (+1 or -1) to the number of entries naming `agency`.
+  void CountAgency(uint32_t agency, int delta) {
+    auto it = std::lower_bound(agency_ids_.begin(), agency_ids_.end(), agency);
+    const size_t at = static_cast<size_t>(it - agency_ids_.begin());
+    if (it == agency_ids_.end() || *it != agency) {
+      if (delta < 0) return;  // cannot happen: every entry was counted
+      agency_ids_.insert(it, agency);
+      agency_counts_.insert(agency_counts_.begin() + at, 0);
+    }
+    agency_counts_[at] += delta;
+    if (agency_counts_[at] == 0) {
+      agency_ids_.erase(agency_ids_.begin() + at);
+      agency_counts_.erase(agency_counts_.begin() + at);
+    }
+  }
+
+  template <typename T>
+  T* Column(ColumnId c) {
+    return reinterpret_cast<T*>(data_.get() + capacity_ * kColumnStart[c]);
+  }
+  template <typename T>
+  const T* Column(ColumnId c) const {
+    return reinterpret_cast<const T*>(data_.get() + capacity_ * kColumnStart[c]);
+  }
+
+  void Grow() {
+    const size_t grown = (capacity_ + capacity_ / 4 + 16 + 15) / 16 * 16;
+    std::unique_ptr<uint8_t[]> fresh(new uint8_t[grown * kRowBytes]);
+    for (int c = 0; c < kColumnCount; ++c) {
+      if (size_ == 0) break;
+      std::memcpy(fresh.get() + grown * kColumnStart[c], data_.get() + capacity_ * kColumnStart[c],
+                  size_ * kColumnBytes[c]);
+    }
+    data_ = std::move(fresh);
+    capacity_ = grown;
+  }
+
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+  // The agencies the entries name, and how many name each.
+  std::vector<uint32_t> agency_ids_;
+  std::vector<uint32_t> agency_counts_;
+};
+
 }  // namespace
 
 struct CandidateIndex::State {
@@ -179,8 +346,9 @@ struct CandidateIndex::State {
     v.id = IdOf(s);
     v.registered_micros = registered[s];
     const Shard& shard = shards[shard_of[s]];
-    const CandidateScreen screen = shard.columns().Get(posting_pos[s]);
-    const CandidateSummary& sum = shard.sums[posting_pos[s]];
+    const CandidateColumns columns = shard.columns.view();
+    const CandidateScreen screen = columns.Screen(posting_pos[s]);
+    const CandidateSummary sum = columns.Summary(posting_pos[s]);
     v.agency = sum.agency;
     v.nationality = shard.nationality;
     v.residence = residence[s];
@@ -262,14 +430,14 @@ struct CandidateIndex::State {
                   const CandidateSummary& summary) {
     const uint32_t id = ShardFor(nationality, screen);
     shard_of[s] = id;
-    posting_pos[s] = static_cast<uint32_t>(shards[id].slots.size());
-    shards[id].Push(s, screen, summary);
+    posting_pos[s] = static_cast<uint32_t>(shards[id].columns.size());
+    shards[id].columns.Push(s, screen, summary);
   }
   void RemovePosting(uint32_t s) {
     Shard& shard = shards[shard_of[s]];
     const uint32_t pos = posting_pos[s];
-    const uint32_t last = shard.slots.back();
-    shard.MoveLastTo(pos);
+    const uint32_t last = shard.columns.slot(shard.columns.size() - 1);
+    shard.columns.MoveLastTo(pos);
     posting_pos[last] = pos;
   }
 
@@ -311,12 +479,12 @@ struct CandidateIndex::State {
     hot = chosen;
     // The availability window does not change, so neither does the shard.
     for (Shard& shard : shards) {
-      for (size_t pos = 0; pos < shard.slots.size(); ++pos) {
-        const CandidateView v = View(shard.slots[pos]);
+      for (size_t pos = 0; pos < shard.columns.size(); ++pos) {
+        const CandidateView v = View(shard.columns.slot(pos));
         CandidateScreen screen;
         CandidateSummary summary;
         SummarizeCandidate(v, hot, screen, summary);
-        shard.Set(pos, screen, summary);
+        shard.columns.Set(pos, screen, summary);
       }
     }
   }
@@ -378,7 +546,7 @@ struct CandidateIndex::State {
         RemovePosting(s);
         AddPosting(s, v.nationality, screen, summary);
       } else {
-        shards[shard_of[s]].Set(posting_pos[s], screen, summary);
+        shards[shard_of[s]].columns.Set(posting_pos[s], screen, summary);
       }
     } else {
       s = NewSlot();
@@ -466,7 +634,7 @@ struct CandidateIndex::State {
     // A flat_hash_set slot is the value plus one control byte.
     b += ids.capacity() * (sizeof(uint32_t) + 1);
     b += VectorBytes(shards) + shard_ids.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
-    for (const Shard& shard : shards) b += shard.Bytes();
+    for (const Shard& shard : shards) b += shard.columns.Bytes();
     b += by_nationality.capacity() * (sizeof(Country) + sizeof(std::vector<uint32_t>) + 1);
     for (const auto& [country, list] : by_nationality) b += VectorBytes(list);
     b += seen_skills.capacity() * (sizeof(uint32_t) + 1);
@@ -499,52 +667,7 @@ struct CandidateIndex::State {
     // Every window in the shard has from_min <= window_from <= from_max and
     // until_min <= window_until <= until_max (CandidateScreen's encoding).
     Day from_min = 0, from_max = 0, until_min = 0, until_max = 0;
-    std::vector<uint32_t> slots;
-    std::vector<Day> window_from;
-    std::vector<Day> window_until;
-    std::vector<uint64_t> skill_sig;
-    std::vector<uint64_t> hot_levels;
-    std::vector<CandidateSummary> sums;
-
-    ScreenColumns columns() const {
-      return ScreenColumns{window_from.data(), window_until.data(), skill_sig.data(),
-                           hot_levels.data()};
-    }
-    void Push(uint32_t slot, const CandidateScreen& screen, const CandidateSummary& summary) {
-      Append(slots, slot);
-      Append(window_from, screen.window_from);
-      Append(window_until, screen.window_until);
-      Append(skill_sig, screen.skill_sig);
-      Append(hot_levels, screen.hot_levels);
-      Append(sums, summary);
-    }
-    void Set(size_t pos, const CandidateScreen& screen, const CandidateSummary& summary) {
-      window_from[pos] = screen.window_from;
-      window_until[pos] = screen.window_until;
-      skill_sig[pos] = screen.skill_sig;
-      hot_levels[pos] = screen.hot_levels;
-      sums[pos] = summary;
-    }
-    // Moves the last entry to `pos` (dropping the one there) and shortens
-    // the shard by one.
-    void MoveLastTo(size_t pos) {
-      slots[pos] = slots.back();
-      window_from[pos] = window_from.back();
-      window_until[pos] = window_until.back();
-      skill_sig[pos] = skill_sig.back();
-      hot_levels[pos] = hot_levels.back();
-      sums[pos] = sums.back();
-      slots.pop_back();
-      window_from.pop_back();
-      window_until.pop_back();
-      skill_sig.pop_back();
-      hot_levels.pop_back();
-      sums.pop_back();
-    }
-    size_t Bytes() const {
-      return VectorBytes(slots) + VectorBytes(window_from) + VectorBytes(window_until) +
-             VectorBytes(skill_sig) + VectorBytes(hot_levels) + VectorBytes(sums);
-    }
+    ShardColumns columns;
   };
   // Shards are never removed (an emptied one is skipped by queries and
   // refilled by later candidates of its nationality and slice).
@@ -741,128 +864,174 @@ absl::StatusOr<CandidateIndex::Result> CandidateIndex::TopK(const Query& query,
     if (it != st.by_nationality.end()) lists.emplace_back(t, &it->second);
   }
 
+  constexpr size_t kBlock = 1024;
   Result result;
+  std::optional<ScanPlan> plan;
   std::vector<Ranked> heap;  // worst kept candidate on top
   heap.reserve(k + 1);
+
+  // One candidate the screen handed back (its entry's flags say what is
+  // left to decide), at position i of `shard`: decides the rules left, counts
+  // it when eligible, then evaluates it unless a bound shows that it cannot
+  // enter the top k (from the summary, the screen, then the skill list).
+  auto consider = [&](const State::Shard& shard, const CandidateColumns& columns, size_t i,
+                      uint32_t flags) {
+    const bool undecided = (flags & Evaluator::kScreenUndecided) != 0;
+    const bool cold = (flags & Evaluator::kScreenColdSkills) != 0;
+    const bool below = (flags & Evaluator::kScreenBelowThreshold) != 0;
+    const CandidateSummary sum = columns.Summary(i);
+    const uint32_t s = shard.columns.slot(i);
+    if (query.isco.digits != 0) {
+      bool any = false;
+      if (sum.occ_count <= 2) {
+        for (int o = 0; o < sum.occ_count && !any; ++o) {
+          any = IscoHasPrefix(IscoFromIndex(sum.occ_isco[o]), query.isco);
+        }
+      } else {
+        for (const OccupationEntry& o : st.occupations.Get(s)) {
+          if (IscoHasPrefix(o.isco, query.isco)) {
+            any = true;
+            break;
+          }
+        }
+      }
+      if (!any) return;
+    }
+    // A must-have skill outside the hot set is checked against the
+    // candidate's skill list first (cheaper than the full view), then any
+    // other rule the screen left open against the full view.
+    if (cold && missing_stops && Evaluator::ColdMustHaveMissing(st.skills.Get(s), *plan)) return;
+    if (undecided && (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
+      return;
+    }
+    ++result.eligible_count;
+
+    if (heap.size() == k) {
+      const Ranked& worst = heap.front();
+      auto cannot_enter = [&](int64_t bound) {
+        return bound < worst.score ||
+               (bound == worst.score && !RanksBefore(bound, st.registered[s], st.IdOf(s),
+                                                     worst.score, worst.registered, worst.id));
+      };
+      if (below || Evaluator::QuickScoreBoundMicros(sum, *plan) < worst.score) return;
+      const CandidateScreen screen = columns.Screen(i);
+      if (cannot_enter(Evaluator::ScoreBoundMicros(screen, sum, *plan))) return;
+      if (cannot_enter(evaluator.SkillScoreBoundMicros(screen, sum, st.skills.Get(s), *plan))) {
+        return;
+      }
+    }
+
+    CandidateView view = st.View(s);
+    Verdict verdict = evaluator.Evaluate(view, vacancy, world);
+    if ((verdict.failures & ~allowed) != 0) {
+      // Cannot happen (the same rules decided above); kept as a guard.
+      --result.eligible_count;
+      return;
+    }
+    Ranked r{verdict.score_micros, view.registered_micros, view.id, s, verdict};
+    if (heap.size() < k) {
+      heap.push_back(r);
+      std::push_heap(heap.begin(), heap.end(), Better);
+    } else if (Better(r, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), Better);
+      heap.back() = r;
+      std::push_heap(heap.begin(), heap.end(), Better);
+    }
+  };
+
+  // Until the top k is full there is no threshold and the screen hands back
+  // every candidate of the block it passes. Those are considered best screen
+  // bound first: the first k evaluated are then among the block's best, so
+  // the threshold starts high and later blocks hand back few. Once the top
+  // k is full, a candidate whose bound is below the k-th score is only
+  // counted (when the screen decided its rules).
+  struct Held {
+    int64_t bound;
+    uint32_t position;
+    uint32_t flags;
+  };
+  std::vector<Held> held;
+  held.reserve(kBlock);
+  auto consider_held = [&](const State::Shard& shard, const CandidateColumns& columns) {
+    std::sort(held.begin(), held.end(), [](const Held& a, const Held& b) {
+      return a.bound != b.bound ? a.bound > b.bound : a.position < b.position;
+    });
+    for (const Held& h : held) {
+      if (heap.size() == k && h.bound < heap.front().score) {
+        if (h.flags == 0 && query.isco.digits == 0) {
+          ++result.eligible_count;
+          continue;
+        }
+        consider(shard, columns, h.position, h.flags | Evaluator::kScreenBelowThreshold);
+        continue;
+      }
+      consider(shard, columns, h.position, h.flags);
+    }
+    held.clear();
+  };
+
   size_t visited = 0;
   size_t next_deadline_check = kDeadlineCheckEvery;
   // Positions (in the current block) that the summary screen passes.
-  constexpr size_t kBlock = 1024;
   std::array<uint32_t, kBlock> passed;
   for (const auto& [terms, shard_ids] : lists) {
     // Every rule and the score bound come from the Evaluator: first from the
     // candidates' screens and summaries (screened a block at a time, in
     // posting order), then, only when they cannot decide a rule, from the
     // full view (CandidateFailures); Evaluate runs only for candidates whose
-    // score bound (first a quick one, then the full one) can enter the top k.
-    const ScanPlan plan = evaluator.PlanScan(vacancy, world, terms, st.hot);
-   for (const uint32_t shard_id : *shard_ids) {
-    const State::Shard& shard = st.shards[shard_id];
-    if (shard.slots.empty()) continue;
-    // The shard's availability slice: nobody in it can be eligible, or
-    // everybody passes that rule, or it depends on the candidate.
-    const Evaluator::WindowsVerdict windows = Evaluator::WindowsInRange(
-        plan, shard.from_min, shard.from_max, shard.until_min, shard.until_max);
-    if (windows == Evaluator::WindowsVerdict::kAllFail && window_stops) { g_stats[5] += shard.slots.size(); continue; }
-    if (windows == Evaluator::WindowsVerdict::kAllPass) g_stats[6] += shard.slots.size();
-    const bool windows_pass = windows == Evaluator::WindowsVerdict::kAllPass;
-    const std::vector<uint32_t>& slots = shard.slots;
-    const ScreenColumns screens = shard.columns();
-    const CandidateSummary* sums = shard.sums.data();
-    for (size_t base = 0; base < slots.size(); base += kBlock) {
-      const size_t len = std::min(kBlock, slots.size() - base);
-      visited += len;
-      if (visited >= next_deadline_check) {
-        next_deadline_check = visited + kDeadlineCheckEvery;
-        if (absl::Now() > query.deadline) {
-          return absl::DeadlineExceededError("shortlist deadline passed during the scan");
+    // score bounds can enter the top k.
+    plan = plan.has_value() ? evaluator.PlanScanLike(*plan, vacancy, world, terms, st.hot)
+                            : evaluator.PlanScan(vacancy, world, terms, st.hot);
+    for (const uint32_t shard_id : *shard_ids) {
+      const State::Shard& shard = st.shards[shard_id];
+      const size_t size = shard.columns.size();
+      if (size == 0) continue;
+      // The shard's availability slice: nobody in it can be eligible, or
+      // everybody passes that rule, or it depends on the candidate.
+      const Evaluator::WindowsVerdict windows = Evaluator::WindowsInRange(
+          *plan, shard.from_min, shard.from_max, shard.until_min, shard.until_max);
+      if (windows == Evaluator::WindowsVerdict::kAllFail && window_stops) continue;
+      Evaluator::ListFacts facts;
+      facts.windows_pass = windows == Evaluator::WindowsVerdict::kAllPass;
+      facts.agencies_pass = Evaluator::AgenciesValid(*plan, shard.columns.agencies());
+      const CandidateColumns columns = shard.columns.view();
+      for (size_t base = 0; base < size; base += kBlock) {
+        const size_t len = std::min(kBlock, size - base);
+        visited += len;
+        if (visited >= next_deadline_check) {
+          next_deadline_check = visited + kDeadlineCheckEvery;
+          if (absl::Now() > query.deadline) {
+            return absl::DeadlineExceededError("shortlist deadline passed during the scan");
+          }
         }
-      }
-      const uint32_t* block_slots = slots.data() + base;
-      // The k-th best score so far: thresholds only rise, so a quick bound
-      // below it stays below for the whole block.
-      const int64_t threshold = heap.size() == k ? heap.front().score : INT64_MIN;
-      // Candidates the screen decides and bounds below the threshold are
-      // only counted there, unless the occupation filter below must see
-      // every candidate first.
-      size_t below_count = 0;
-      const size_t n_passed = Evaluator::ScreenBlock(
-          screens.From(base), sums + base, len, plan, windows_pass,
-          [&st, block_slots](size_t i) { return st.IdOf(block_slots[i]); }, ~allowed,
-          threshold, passed.data(), query.isco.digits == 0 ? &below_count : nullptr);
-      result.eligible_count += static_cast<int64_t>(below_count);
-      for (size_t j = 0; j < n_passed; ++j) {
-        const size_t i = base + (passed[j] & ~Evaluator::kScreenFlags);
-        const bool undecided = (passed[j] & Evaluator::kScreenUndecided) != 0;
-        const bool cold = (passed[j] & Evaluator::kScreenColdSkills) != 0;
-        const bool below = (passed[j] & Evaluator::kScreenBelowThreshold) != 0;
-        const CandidateSummary& sum = sums[i];
-        const uint32_t s = slots[i];
-        if (query.isco.digits != 0) {
-          bool any = false;
-          if (sum.occ_count <= 2) {
-            for (int o = 0; o < sum.occ_count && !any; ++o) {
-              any = IscoHasPrefix(IscoFromIndex(sum.occ_isco[o]), query.isco);
-            }
+        // The k-th best score so far: thresholds only rise, so a bound below
+        // it stays below for the whole block.
+        const int64_t threshold = heap.size() == k ? heap.front().score : INT64_MIN;
+        // Candidates the screen decides and bounds below the threshold are
+        // only counted there, unless the occupation filter must see every
+        // candidate first.
+        size_t below_count = 0;
+        const size_t n_passed = Evaluator::ScreenBlock(
+            columns.From(base), len, *plan, facts,
+            [&st, &shard, base](size_t i) { return st.IdOf(shard.columns.slot(base + i)); },
+            ~allowed, threshold, passed.data(),
+            query.isco.digits == 0 ? &below_count : nullptr);
+        result.eligible_count += static_cast<int64_t>(below_count);
+        const bool hold = heap.size() < k;
+        for (size_t j = 0; j < n_passed; ++j) {
+          const size_t i = base + (passed[j] & ~Evaluator::kScreenFlags);
+          const uint32_t flags = passed[j] & Evaluator::kScreenFlags;
+          if (hold) {
+            held.push_back(Held{Evaluator::ScreenBoundMicros(columns, i, *plan),
+                                static_cast<uint32_t>(i), flags});
           } else {
-            for (const OccupationEntry& o : st.occupations.Get(s)) {
-              if (IscoHasPrefix(o.isco, query.isco)) {
-                any = true;
-                break;
-              }
-            }
-          }
-          if (!any) continue;
-        }
-        // A must-have skill outside the hot set is checked against the
-        // candidate's skill list first (cheaper than the full view), then
-        // any other rule the screen left open against the full view.
-        if (cold && missing_stops && Evaluator::ColdMustHaveMissing(st.skills.Get(s), plan)) {
-          continue;
-        }
-        if (undecided &&
-            (evaluator.CandidateFailures(st.View(s), vacancy, world) & ~allowed) != 0) {
-          continue;
-        }
-        ++result.eligible_count;
-
-        if (heap.size() == k) {
-          // Skip Evaluate when even the best case cannot enter the top k.
-          const Ranked& worst = heap.front();
-          if (below || Evaluator::QuickScoreBoundMicros(sum, plan) < worst.score) continue;
-          g_stats[7]++;
-          const int64_t bound = Evaluator::ScoreBoundMicros(screens.Get(i), sum, plan);
-          if (bound < worst.score) continue;
-          if (bound == worst.score &&
-              !RanksBefore(bound, st.registered[s], st.IdOf(s), worst.score, worst.registered,
-                           worst.id)) {
-            continue;
+            consider(shard, columns, i, flags);
           }
         }
-
-        g_stats[8]++;
-        CandidateView view = st.View(s);
-        Verdict verdict = evaluator.Evaluate(view, vacancy, world);
-        if ((verdict.failures & ~allowed) != 0) {
-          // Cannot happen (the same rules decided above); kept as a guard.
-          --result.eligible_count;
-          continue;
-        }
-        Ranked r{verdict.score_micros, view.registered_micros, view.id, s, verdict};
-        if (heap.size() < k) {
-          heap.push_back(r);
-          std::push_heap(heap.begin(), heap.end(), Better);
-        } else if (Better(r, heap.front())) {
-          std::pop_heap(heap.begin(), heap.end(), Better);
-          heap.back() = r;
-          std::push_heap(heap.begin(), heap.end(), Better);
-        }
+        if (hold) consider_held(shard, columns);
       }
     }
-   }
   }
-  if (getenv("SCAN_STATS")) { fprintf(stderr, "stats pass=%lu tab_above=%lu quick_above=%lu visited=%lu kept1=%lu skipped=%lu allpass=%lu sbound=%lu eval=%lu elig=%ld\n", g_stats[0], g_stats[1], g_stats[2], g_stats[3], g_stats[4], g_stats[5], g_stats[6], g_stats[7], g_stats[8], (long)result.eligible_count); }
-  for (auto& x : g_stats) x = 0;
   std::sort(heap.begin(), heap.end(), Better);
   result.top.reserve(heap.size());
   for (const Ranked& r : heap) {

@@ -9,6 +9,10 @@
 #include <string>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -17,7 +21,6 @@
 #include "absl/strings/str_join.h"
 
 namespace corridor::matcher {
-uint64_t g_stats[16];
 namespace {
 
 constexpr uint8_t kCefrC2 = v1::CEFR_LEVEL_C2;
@@ -224,16 +227,18 @@ double SkillCoverage(const CandidateView& cand, const CompiledVacancy& v, Intern
       double best = 0;
       uint32_t best_rank = UINT32_MAX;
       uint32_t best_skill = 0;
+      // Both lists are sorted by interned id: one merge finds every held
+      // sibling (the best is the same in any order of discovery).
+      auto sib = req.siblings.begin();
       for (const SkillEntry& s : cand.skills) {
-        auto it = std::lower_bound(
-            req.siblings.begin(), req.siblings.end(), s.skill,
-            [](const std::pair<uint32_t, uint32_t>& e, uint32_t id) { return e.first < id; });
-        if (it == req.siblings.end() || it->first != s.skill) continue;
+        while (sib != req.siblings.end() && sib->first < s.skill) ++sib;
+        if (sib == req.siblings.end()) break;
+        if (sib->first != s.skill) continue;
         const double c =
             s.level >= req.min_level ? 1.0 : static_cast<double>(s.level) / req.min_level;
-        if (c > best || (c == best && it->second < best_rank)) {
+        if (c > best || (c == best && sib->second < best_rank)) {
           best = c;
-          best_rank = it->second;
+          best_rank = sib->second;
           best_skill = s.skill;
         }
       }
@@ -1085,6 +1090,30 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
           (lists == 0 ? 0.0 : static_cast<double>(satisfied) / lists) * wt[7];
     }
   }
+  // ScreenBoundImpl's terms: each skill's weighted share of the skill
+  // coverage by (level bound, sibling bit), as ScoreBoundMicros credits it;
+  // one language's weighted margin by inline level (16: not all inline). A
+  // raw value in 0..1 times a negative weight is at most 0.
+  {
+    double den = 0;
+    for (const ScanPlan::Skill& k : p.skills) den += k.weight;
+    const bool shares = den > 0 && std::isfinite(den);
+    for (ScanPlan::Skill& k : p.skills) {
+      for (int index = 0; index < 32; ++index) {
+        const int level = index / 2;
+        const bool sibling = (index & 1) != 0 && (level == 0 || k.hot < 0);
+        const double credit = sibling ? std::max(k.credit[level], 0.5) : k.credit[level];
+        k.screen_term[index] =
+            wt[0] <= 0 ? 0.0 : shares ? k.weight * credit / den * wt[0] : wt[0];
+      }
+    }
+    if (p.languages.size() == 1) {
+      for (int level = 0; level < 16; ++level) {
+        p.screen_language[level] = std::max(p.languages[0].term[level] * wt[3], 0.0);
+      }
+      p.screen_language[16] = std::max(wt[3], 0.0);
+    }
+  }
   // The quick bound by OccupationKey with the other terms at their largest,
   // summed in QuickBoundFromKey's order (so never below it).
   const double best_education =
@@ -1101,6 +1130,28 @@ ScanPlan Evaluator::PlanScan(const CompiledVacancy& v, const MatchWorld& world,
                                  best_preference)
                    : INT64_MAX;
   }
+  p.quick_years_monotone = true;
+  for (int key = 0; key < static_cast<int>(p.quick_by_occupation.size()); ++key) {
+    if ((key & 0xFF) != 0 && p.quick_by_occupation[key] < p.quick_by_occupation[key - 1]) {
+      p.quick_years_monotone = false;
+    }
+  }
+  return p;
+}
+
+ScanPlan Evaluator::PlanScanLike(const ScanPlan& other, const CompiledVacancy& v,
+                                 const MatchWorld& world,
+                                 const CompiledVacancy::OriginTerms* terms,
+                                 const HotSkills& hot) const {
+  const CompiledVacancy::OriginTerms* a = other.terms;
+  const bool same = other.vacancy == &v && other.world == &world && a != nullptr &&
+                    terms != nullptr && a->weights == terms->weights &&
+                    a->reentry_bonus == terms->reentry_bonus &&
+                    a->not_returned_ineligible == terms->not_returned_ineligible;
+  if (!same) return PlanScan(v, world, terms, hot);
+  ScanPlan p = other;
+  p.terms = terms;
+  p.origin_failures = terms->failures;
   return p;
 }
 
@@ -1114,19 +1165,22 @@ inline int LevelBound(const CandidateScreen& s, const ScanPlan::Skill& k, bool& 
     return static_cast<int>((s.hot_levels >> (4 * k.hot)) & 0xF);
   }
   exact = false;
-  int t = 0;
-  while (t < 4 && (s.skill_sig & k.bits[t + 1]) != 0) ++t;
-  return t;
+  // The bits of thresholds 1..t all set, without branches.
+  const int b1 = (s.skill_sig & k.bits[1]) != 0;
+  const int b2 = b1 & ((s.skill_sig & k.bits[2]) != 0);
+  const int b3 = b2 & ((s.skill_sig & k.bits[3]) != 0);
+  const int b4 = b3 & ((s.skill_sig & k.bits[4]) != 0);
+  return b1 + b2 + b3 + b4;
 }
 
 // The level of `language` among the inline languages (the max, as LanguageLevel).
+// Without branches: slots past lang_count hold language 0, which is never
+// an interned id.
 inline uint8_t InlineLanguageLevel(const CandidateSummary& s, uint32_t language) {
-  uint8_t best = 0;
-  const int n = std::min<int>(s.lang_count, 3);
-  for (int i = 0; i < n; ++i) {
-    if (s.lang[i] == language && s.lang_level[i] > best) best = s.lang_level[i];
-  }
-  return best;
+  const uint32_t l0 = s.lang_level[0] & (0u - (s.lang[0] == language));
+  const uint32_t l1 = s.lang_level[1] & (0u - (s.lang[1] == language));
+  const uint32_t l2 = s.lang_level[2] & (0u - (s.lang[2] == language));
+  return static_cast<uint8_t>(std::max(std::max(l0, l1), l2));
 }
 
 }  // namespace
@@ -1259,239 +1313,49 @@ uint32_t Evaluator::SummaryFailures(const CandidateScreen& w, const CandidateSum
 
 namespace {
 
-constexpr uint64_t kLowNibbles = 0x0F0F0F0F0F0F0F0FULL;
-constexpr uint64_t kByteBit4 = 0x1010101010101010ULL;
-
-// What ScreenBlock's first pass tests.
-enum : int {
-  kFirstWindow = 1,  // availability (from the two window columns)
-  kFirstHot = 2,     // the hot must-have skills (hot_levels)
-  kFirstCold = 4,    // the signature of the other must-have skills (skill_sig)
-};
-
-// True when every hot must-have skill is held at its minimum, for all of
-// them at once (ScanPlan::must_hot_add).
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool HotMustHeld(uint64_t hot_levels, const ScanPlan& p) {
-  const uint64_t even = (hot_levels & kLowNibbles) + p.must_hot_add[0];
-  const uint64_t odd = ((hot_levels >> 4) & kLowNibbles) + p.must_hot_add[1];
-  return ((even & odd) & kByteBit4) == kByteBit4;
-}
-
-// ScreenBlock's first pass, without branches: writes to out the positions
-// 0..n-1 that pass what kMode tests (each failure there sets a bit of
-// stop_on); returns how many. Reads only the columns kMode names.
-template <int kMode>
-size_t FirstPass(const ScreenColumns& w, size_t n, const ScanPlan& p, uint32_t* out) {
-  const Day start = p.start;
-  const uint64_t cold = p.must_cold_mask;
-  size_t m = 0;
-  for (size_t i = 0; i < n; ++i) {
-    bool ok = true;
-    if ((kMode & kFirstWindow) != 0) {
-      ok = (start >= w.window_from[i]) & (start <= w.window_until[i]);  // !WindowFails
-    }
-    if ((kMode & kFirstHot) != 0) ok &= HotMustHeld(w.hot_levels[i], p);
-    if ((kMode & kFirstCold) != 0) ok &= (w.skill_sig[i] & cold) == cold;
-    out[m] = static_cast<uint32_t>(i);
-    m += ok;
+// ScoreBoundMicros' skill coverage: each credit at its best case, summed as
+// SkillCoverage does. Without branches on the candidate's data.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double SkillCoverageBound(uint64_t skill_sig,
+                                                              uint64_t hot_levels,
+                                                              const ScanPlan& p) {
+  if (p.skills.empty()) return 1.0;
+  CandidateScreen w;
+  w.skill_sig = skill_sig;
+  w.hot_levels = hot_levels;
+  double num = 0, den = 0;
+  for (const ScanPlan::Skill& k : p.skills) {
+    bool exact;
+    const int level = LevelBound(w, k, exact);
+    const double credit = k.credit[level];
+    // Sibling credit (at most half) applies when the skill may be unheld.
+    const bool sibling = ((level == 0) | !exact) & ((skill_sig & k.sibling_bits) != 0);
+    num += k.weight * (sibling ? std::max(credit, 0.5) : credit);
+    den += k.weight;
   }
-  return m;
+  return num / den;
 }
 
-// ScreenBlock's second pass, in the common case: nobody placed and at most
-// one required language (kLanguage: exactly one), availability and the
-// must-have skills decided by the first pass (the ones outside the hot set
-// up to the candidate's list: `cold`). The flags' rules from the plan's
-// table, the agency and the language, then the quick bound against the
-// threshold (kThreshold: threshold is not INT64_MIN), without branches but
-// for the full quick bound, computed only where the occupation's bound
-// reaches the threshold. kBelow: count in *below, instead of writing, the
-// positions that pass with every rule decided and a quick bound below it.
-// Compacts out[0..n) in place; returns how many it kept.
-template <bool kLanguage, bool kThreshold, bool kBelow>
-size_t FastRest(const CandidateSummary* sums, const ScanPlan& p, uint32_t stop_on,
-                int64_t threshold, bool cold, uint32_t* out, size_t n, size_t* below) {
-  const ScanPlan::LanguageCheck language = kLanguage ? p.language_checks[0]
-                                                     : ScanPlan::LanguageCheck{};
-  // PlanScan makes agency_ok non-empty with entry 0 false: out-of-range
-  // agencies read entry 0 (no licence known).
-  const uint8_t* agency_ok = p.agency_ok.data();
-  const uint32_t agency_count = static_cast<uint32_t>(p.agency_ok.size());
-  const uint32_t cold_flag = cold ? Evaluator::kScreenColdSkills : 0;
-  size_t m = 0;
-  size_t counted = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const uint32_t i = out[j];
-    const CandidateSummary& s = sums[i];
-    uint32_t f = p.flag_failures[s.flags];
-    bool undecided = p.flag_undecided[s.flags] != 0;
-    const uint32_t agency = s.agency < agency_count ? s.agency : 0;
-    f |= agency_ok[agency] != 0 ? 0 : Bit(Reason::kAgencyLicenceInvalid);
-    if (kLanguage) {
-      const bool below_min = InlineLanguageBelow(s, language);
-      const bool all_inline = (s.flags & CandidateSummary::kLanguagesInline) != 0;
-      f |= (below_min & all_inline) ? Bit(Reason::kLanguageBelowMinimum) : 0;
-      undecided |= below_min & !all_inline;
-    }
-    const bool pass = (f & stop_on) == 0;
-    g_stats[0] += pass;
-    uint32_t entry = i | (undecided ? Evaluator::kScreenUndecided : 0) | cold_flag;
-    bool keep = pass;
-    if (kThreshold) {
-      // Most candidates are below on their occupation alone (the other
-      // terms at their best); the rest compute the quick bound.
-      const int key = OccupationKey(s, p);
-      bool above = p.quick_by_occupation[key] >= threshold;
-      g_stats[1] += above & pass;
-      if (above) above = QuickBoundFromKey(s, p, key) >= threshold;
-      g_stats[2] += above & pass;
-      entry |= above ? 0 : Evaluator::kScreenBelowThreshold;
-      if (kBelow) {
-        const bool decided = !undecided & !cold;
-        counted += pass & !above & decided;
-        keep = pass & (above | !decided);
-      }
-    }
-    out[m] = entry;
-    m += keep;
+// ScoreBoundMicros' language margin: exact when every language is inline,
+// else each term 1.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double LanguageMarginBound(const CandidateSummary& s,
+                                                               const ScanPlan& p) {
+  if (p.languages.empty()) return 0.0;
+  double margin_sum = 0;
+  const bool all = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+  for (const ScanPlan::Language& l : p.languages) {
+    margin_sum += all ? l.term[std::min<uint8_t>(InlineLanguageLevel(s, l.language), 15)] : 1.0;
   }
-  if (kBelow) *below += counted;
-  return m;
+  return margin_sum / p.languages.size();
 }
-
-template <bool kLanguage>
-size_t FastRestFor(const CandidateSummary* sums, const ScanPlan& p, uint32_t stop_on,
-                   int64_t threshold, bool cold, uint32_t* out, size_t n, size_t* below) {
-  if (threshold == INT64_MIN) {
-    return FastRest<kLanguage, false, false>(sums, p, stop_on, threshold, cold, out, n, below);
-  }
-  return below != nullptr
-             ? FastRest<kLanguage, true, true>(sums, p, stop_on, threshold, cold, out, n, below)
-             : FastRest<kLanguage, true, false>(sums, p, stop_on, threshold, cold, out, n, below);
-}
-
-// ScreenBlock's second pass in every other case: SummaryFailures (but for
-// availability, decided by the first pass or not stopping) on each position
-// the first pass kept. Compacts out[0..n) in place; returns how many it kept.
-size_t GeneralRest(const ScreenColumns& screens, const CandidateSummary* sums, const ScanPlan& p,
-                   absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
-                   int64_t threshold, uint32_t* out, size_t n, size_t* below) {
-  size_t m = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const size_t i = out[j];
-    const CandidateSummary& s = sums[i];
-    bool undecided = false;
-    const uint32_t f = SummaryFailuresImpl(screens.Get(i), s, p, [&id, i] { return id(i); },
-                                           stop_on, undecided, /*available=*/true);
-    if ((f & stop_on) != 0) continue;
-    // The summary does not say which rule is open: the cold skills' check
-    // first (cheap), then every rule.
-    uint32_t entry = static_cast<uint32_t>(i) |
-                     (undecided ? Evaluator::kScreenUndecided | Evaluator::kScreenColdSkills : 0);
-    if (threshold != INT64_MIN) {
-      const int key = OccupationKey(s, p);
-      if (p.quick_by_occupation[key] >= threshold && QuickBoundFromKey(s, p, key) >= threshold) {
-        out[m++] = entry;
-        continue;
-      }
-      if (below != nullptr && !undecided) {
-        ++*below;
-        continue;
-      }
-      entry |= Evaluator::kScreenBelowThreshold;
-    }
-    out[m++] = entry;
-  }
-  return m;
-}
-
-}  // namespace
-
-Evaluator::WindowsVerdict Evaluator::WindowsInRange(const ScanPlan& p, Day from_min,
-                                                    Day from_max, Day until_min, Day until_max) {
-  // WindowFails: start < window_from or start > window_until.
-  if (p.start < from_min || p.start > until_max) return WindowsVerdict::kAllFail;
-  if (p.start >= from_max && p.start <= until_min) return WindowsVerdict::kAllPass;
-  return WindowsVerdict::kSome;
-}
-
-size_t Evaluator::ScreenBlock(const ScreenColumns& screens, const CandidateSummary* sums,
-                              size_t n, const ScanPlan& p, bool windows_pass,
-                              absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
-                              int64_t threshold, uint32_t* out, size_t* below) {
-  if ((p.origin_failures & stop_on) != 0) return 0;
-  const bool skills_stop = (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0;
-  if (skills_stop && p.must_never) return 0;
-  // First pass: availability (unless known to pass, or not stopping) and
-  // every must-have skill (when that rule stops), over the screen columns.
-  const int mode =
-      ((Bit(Reason::kNotAvailableInWindow) & stop_on) != 0 && !windows_pass ? kFirstWindow : 0) |
-      (skills_stop && p.must_hot ? kFirstHot : 0) | (skills_stop && p.must_cold ? kFirstCold : 0);
-  size_t kept = 0;
-  switch (mode) {
-    case 0:
-      for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
-      kept = n;
-      break;
-    case kFirstWindow:
-      kept = FirstPass<kFirstWindow>(screens, n, p, out);
-      break;
-    case kFirstHot:
-      kept = FirstPass<kFirstHot>(screens, n, p, out);
-      break;
-    case kFirstCold:
-      kept = FirstPass<kFirstCold>(screens, n, p, out);
-      break;
-    case kFirstWindow | kFirstHot:
-      kept = FirstPass<kFirstWindow | kFirstHot>(screens, n, p, out);
-      break;
-    case kFirstWindow | kFirstCold:
-      kept = FirstPass<kFirstWindow | kFirstCold>(screens, n, p, out);
-      break;
-    case kFirstHot | kFirstCold:
-      kept = FirstPass<kFirstHot | kFirstCold>(screens, n, p, out);
-      break;
-    default:
-      kept = FirstPass<kFirstWindow | kFirstHot | kFirstCold>(screens, n, p, out);
-      break;
-  }
-  g_stats[3] += n; g_stats[4] += kept;
-  // Second pass, over the summaries of the positions kept.
-  const bool cold = (mode & kFirstCold) != 0;
-  if (!p.check_placed && p.language_checks.size() <= 1) {
-    return p.language_checks.empty()
-               ? FastRestFor<false>(sums, p, stop_on, threshold, cold, out, kept, below)
-               : FastRestFor<true>(sums, p, stop_on, threshold, cold, out, kept, below);
-  }
-  return GeneralRest(screens, sums, p, id, stop_on, threshold, out, kept, below);
-}
-
-namespace {
 
 // The body of ScoreBoundMicros (skill credits, language terms and ISCO
 // common digits from the plan's tables: the same values as computed directly).
+// `coverage`, when not null, is the skill coverage computed exactly.
 inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& s,
-                              const ScanPlan& p) {
+                              const ScanPlan& p, const double* coverage = nullptr) {
   const CompiledVacancy& v = *p.vacancy;
   std::array<double, kComponentCount> raw{};
-  // Skill coverage: each credit at its best case, summed as SkillCoverage does.
-  if (p.skills.empty()) {
-    raw[0] = 1.0;
-  } else {
-    double num = 0, den = 0;
-    for (const ScanPlan::Skill& k : p.skills) {
-      bool exact;
-      const int level = LevelBound(w, k, exact);
-      double credit = k.credit[level];
-      // Sibling credit (at most half) applies when the skill may be unheld.
-      if ((level == 0 || !exact) && (w.skill_sig & k.sibling_bits) != 0) {
-        credit = std::max(credit, 0.5);
-      }
-      num += k.weight * credit;
-      den += k.weight;
-    }
-    raw[0] = num / den;
-  }
+  raw[0] = coverage != nullptr ? *coverage : SkillCoverageBound(w.skill_sig, w.hot_levels, p);
   // Occupation fit and experience: exact when the first two are all.
   int common = 0;
   double years = 0;
@@ -1511,16 +1375,7 @@ inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& 
   }
   raw[1] = common / 4.0;
   raw[2] = ExperienceRaw(years, v.min_experience_years);
-  // Language margin: exact when every language is inline, else each term 1.
-  if (!p.languages.empty()) {
-    double margin_sum = 0;
-    const bool all = (s.flags & CandidateSummary::kLanguagesInline) != 0;
-    for (const ScanPlan::Language& l : p.languages) {
-      margin_sum +=
-          all ? l.term[std::min<uint8_t>(InlineLanguageLevel(s, l.language), 15)] : 1.0;
-    }
-    raw[3] = margin_sum / p.languages.size();
-  }
+  raw[3] = LanguageMarginBound(s, p);
   raw[4] = EducationRaw(s.education, v.min_education);
   raw[5] = (s.flags & CandidateSummary::kVerifiedCredential) != 0 ? 1.0 : 0.0;
   if (p.terms != nullptr && p.terms->reentry_bonus) {
@@ -1548,11 +1403,603 @@ inline int64_t ScoreBoundImpl(const CandidateScreen& w, const CandidateSummary& 
   return std::llround(score * 1e6);
 }
 
+// Between QuickScoreBoundMicros and ScoreBoundMicros (never below the
+// latter): ScoreBoundMicros' components, each weighted, from the plan's
+// tables (ScanPlan::Skill::screen_term for each skill's share of the skill
+// coverage, ScanPlan::screen_language for one required language, the quick
+// tables for the others), summed in another order (QuickMicros' margin
+// covers the order, and each skill's share divided by the total weight on
+// its own). OccupationKey(s, p) is `key`.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int64_t ScreenBoundImpl(uint64_t skill_sig,
+                                                            uint64_t hot_levels,
+                                                            const CandidateSummary& s,
+                                                            const ScanPlan& p, int key) {
+  if (!p.quick_ok) return INT64_MAX;
+  const int common = key >> 8;
+  const int years = common > 0 ? (key & 0xFF) : 0;
+  const CompiledVacancy& v = *p.vacancy;
+  const int has_dest = s.pref_destination_count > 0;
+  const int dest_ok = s.pref_destination_count > 1 || s.pref_destination == v.destination;
+  const int has_scheme = s.preferred_schemes != 0;
+  const int scheme_ok = (p.scheme_bit & s.preferred_schemes) != 0;
+  const int has_isco = s.pref_isco_count > 0;
+  const int lists = has_dest + has_scheme + has_isco;
+  const int satisfied = (has_dest & dest_ok) + (has_scheme & scheme_ok) + has_isco;
+  double sum = p.skills.empty() ? std::max(p.weights[0], 0.0) : 0.0;
+  for (const ScanPlan::Skill& k : p.skills) {
+    CandidateScreen w;
+    w.skill_sig = skill_sig;
+    w.hot_levels = hot_levels;
+    bool exact;
+    const int level = LevelBound(w, k, exact);
+    sum += k.screen_term[level * 2 + ((skill_sig & k.sibling_bits) != 0)];
+  }
+  if (p.languages.size() == 1) {
+    const bool all = (s.flags & CandidateSummary::kLanguagesInline) != 0;
+    sum += p.screen_language[all ? std::min<uint8_t>(InlineLanguageLevel(
+                                                         s, p.languages[0].language),
+                                                     15)
+                                 : 16];
+  } else if (!p.languages.empty()) {
+    sum += std::max(LanguageMarginBound(s, p) * p.weights[3], 0.0);
+  }
+  return QuickMicros(sum + p.quick_occupation[common] + p.quick_experience[years] +
+                     p.quick_education[s.education] + p.quick_flags[s.flags] +
+                     p.quick_preference[lists * 4 + satisfied]);
+}
+
 }  // namespace
+
+namespace {
+
+constexpr uint64_t kLowNibbles = 0x0F0F0F0F0F0F0F0FULL;
+constexpr uint64_t kByteBit4 = 0x1010101010101010ULL;
+
+// What ScreenBlock's first pass tests.
+enum : int {
+  kFirstWindow = 1,  // availability (from the two window columns)
+  kFirstHot = 2,     // the hot must-have skills (hot_levels)
+  kFirstCold = 4,    // the signature of the other must-have skills (skill_sig)
+};
+
+// True when every hot must-have skill is held at its minimum, for all of
+// them at once (ScanPlan::must_hot_add).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool HotMustHeld(uint64_t hot_levels, const ScanPlan& p) {
+  const uint64_t even = (hot_levels & kLowNibbles) + p.must_hot_add[0];
+  const uint64_t odd = ((hot_levels >> 4) & kLowNibbles) + p.must_hot_add[1];
+  return ((even & odd) & kByteBit4) == kByteBit4;
+}
+
+// ScreenBlock's first pass over a block whose vacancy requires must-have
+// skills, without branches: writes to out the positions 0..n-1 that pass
+// what kMode tests (each failure there sets a bit of stop_on); returns how
+// many. Reads only the columns kMode names.
+template <int kMode>
+size_t FirstPass(const CandidateColumns& w, size_t n, const ScanPlan& p, uint32_t* out) {
+  const Day start = p.start;
+  const uint64_t cold = p.must_cold_mask;
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    bool ok = true;
+    if ((kMode & kFirstWindow) != 0) {
+      ok = (start >= w.window_from[i]) & (start <= w.window_until[i]);  // !WindowFails
+    }
+    if ((kMode & kFirstHot) != 0) ok &= HotMustHeld(w.hot_levels[i], p);
+    if ((kMode & kFirstCold) != 0) ok &= (w.skill_sig[i] & cold) == cold;
+    out[m] = static_cast<uint32_t>(i);
+    m += ok;
+  }
+  return m;
+}
+
+// The rules of ScreenBlock's fast second pass, hoisted from the plan and
+// stop_on, and the threshold in the form the pass tests it.
+struct FastRules {
+  // The flags' rules (ScanPlan::flag_failures) that stop, as masks: a
+  // candidate passes them when its flags hold every bit of must_set and
+  // none of must_clear.
+  uint8_t must_set = 0;
+  uint8_t must_clear = 0;
+  // PlanScan makes agency_ok non-empty with entry 0 false: out-of-range
+  // agencies read entry 0 (no licence known). When the rule does not stop,
+  // a one-entry table that admits every agency.
+  const uint8_t* agency_ok = nullptr;
+  uint32_t agency_count = 0;
+  bool check_agency = false;  // false: agency_ok admits every agency
+  // The required language (at most one) and its minimum; 0 when none is
+  // required or the rule does not stop (then no level is below it).
+  uint16_t language = 0;
+  uint8_t language_min = 0;
+  // Entry flags every candidate passing gets: kScreenColdSkills when the
+  // first pass left the cold must-have skills to the lists, and
+  // kScreenUndecided when a required credential or licence does (a
+  // candidate passing the flags holds one; its lists say whether it
+  // counts).
+  uint32_t base_flags = 0;
+  // The threshold, when set (not INT64_MIN): the bound of the occupation's
+  // terms (ScanPlan::quick_by_occupation[key], the others at their best)
+  // reaches it exactly when the years of the key are at least
+  // min_years[common digits] (256: never), as the table rises with the
+  // years (ScanPlan::quick_years_monotone; else the table is read).
+  bool threshold_set = false;
+  int64_t threshold = INT64_MIN;
+  bool use_min_years = false;
+  std::array<int16_t, 5> min_years{};
+  const uint8_t* occ_common = nullptr;
+  const int64_t* by_occupation = nullptr;
+};
+
+FastRules FastRulesFor(const ScanPlan& p, uint32_t stop_on, int64_t threshold, bool cold,
+                       bool agencies_pass) {
+  static constexpr uint8_t kAnyAgency[1] = {1};
+  FastRules r;
+  auto stops = [stop_on](Reason reason) { return (Bit(reason) & stop_on) != 0; };
+  if (stops(Reason::kConsentMissing)) r.must_set |= CandidateSummary::kConsent;
+  if (p.not_returned_ineligible && stops(Reason::kNotReturnedFromPreviousStay)) {
+    r.must_clear |= CandidateSummary::kNotReturned;
+  }
+  if (p.needs_credentials && stops(Reason::kCredentialNotRecognised)) {
+    r.must_set |= CandidateSummary::kVerifiedCredential;
+  }
+  if (p.needs_licence && stops(Reason::kLicenceRequired)) {
+    r.must_set |= CandidateSummary::kLicences;
+  }
+  const bool agency_stops = stops(Reason::kAgencyLicenceInvalid) && !agencies_pass;
+  r.check_agency = agency_stops;
+  r.agency_ok = agency_stops ? p.agency_ok.data() : kAnyAgency;
+  r.agency_count = agency_stops ? static_cast<uint32_t>(p.agency_ok.size()) : 1;
+  if (!p.language_checks.empty() && stops(Reason::kLanguageBelowMinimum)) {
+    r.language = p.language_checks[0].language;
+    r.language_min = p.language_checks[0].min_level;
+  }
+  r.base_flags = (cold ? Evaluator::kScreenColdSkills : 0) |
+                 (p.needs_credentials || p.needs_licence ? Evaluator::kScreenUndecided : 0);
+  r.threshold_set = threshold != INT64_MIN;
+  r.threshold = threshold;
+  r.occ_common = p.occ_common.data();
+  r.by_occupation = p.quick_by_occupation.data();
+  r.use_min_years = p.quick_years_monotone;
+  if (r.threshold_set && r.use_min_years) {
+    for (int c = 0; c <= 4; ++c) {
+      const int64_t* row = r.by_occupation + c * 256;
+      r.min_years[c] = static_cast<int16_t>(std::lower_bound(row, row + 256, threshold) - row);
+    }
+  }
+  return r;
+}
+
+// OccupationKey without a branch on occ_count.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int OccupationKeyAt(const CandidateColumns& c, size_t i,
+                                                        const uint8_t* occ_common) {
+  const int key0 = occ_common[c.occ_isco[0][i]] * 256 + c.occ_years[0][i];
+  const int key1 = occ_common[c.occ_isco[1][i]] * 256 + c.occ_years[1][i];
+  const int many = 4 * 256 + c.occ_max_years[i];
+  return c.occ_count[i] > 2 ? many : std::max(key0, key1);
+}
+
+// The fast second pass on one candidate: bit 0 passes the rules, bit 1 left
+// a rule to its lists (the language, not all inline), bit 2 the occupation's
+// bound reaches the threshold (always when none is set).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint32_t FastOne(const CandidateColumns& c, size_t i,
+                                                     const FastRules& r, bool window,
+                                                     Day start) {
+  const uint8_t f = c.flags[i];
+  const uint32_t agency = c.agency[i] < r.agency_count ? c.agency[i] : 0;
+  bool pass = ((f & r.must_set) == r.must_set) & ((f & r.must_clear) == 0) &
+              (r.agency_ok[agency] != 0);
+  if (window) pass &= (start >= c.window_from[i]) & (start <= c.window_until[i]);
+  // The best inline level (InlineLanguageBelow), with masks.
+  const uint32_t l0 = c.lang_level[0][i] & (0u - (c.lang[0][i] == r.language));
+  const uint32_t l1 = c.lang_level[1][i] & (0u - (c.lang[1][i] == r.language));
+  const uint32_t l2 = c.lang_level[2][i] & (0u - (c.lang[2][i] == r.language));
+  const bool below_min = std::max(std::max(l0, l1), l2) < r.language_min;
+  const bool all_inline = (f & CandidateSummary::kLanguagesInline) != 0;
+  pass &= !(below_min & all_inline);
+  const bool open = below_min & !all_inline;
+  bool maybe = true;
+  if (r.threshold_set) {
+    const int key = OccupationKeyAt(c, i, r.occ_common);
+    maybe = r.use_min_years ? (key & 0xFF) >= r.min_years[key >> 8]
+                            : r.by_occupation[key] >= r.threshold;
+  }
+  return static_cast<uint32_t>(pass) | (static_cast<uint32_t>(open) << 1) |
+         (static_cast<uint32_t>(maybe) << 2);
+}
+
+// Appends the entry of position i, given FastOne's bits, as ScreenBlock
+// writes it: counts it in *counted instead when `below` mode is on, it
+// passes with every rule decided and its bound is below the threshold.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t FastKeep(uint32_t bits, uint32_t i,
+                                                    const FastRules& r, bool below_mode,
+                                                    uint32_t* out, size_t m, size_t& counted) {
+  const bool pass = (bits & 1) != 0;
+  const bool open = (bits & 2) != 0 || r.base_flags != 0;
+  const bool maybe = (bits & 4) != 0;
+  const uint32_t entry = i | r.base_flags | ((bits & 2) != 0 ? Evaluator::kScreenUndecided : 0) |
+                         (maybe ? 0 : Evaluator::kScreenBelowThreshold);
+  bool keep = pass;
+  if (below_mode) {
+    counted += pass & !maybe & !open;
+    keep = pass & (maybe | open);
+  }
+  out[m] = entry;
+  return m + keep;
+}
+
+// Scalar pass over the positions out[0..n) (a first pass kept them).
+size_t FastSparse(const CandidateColumns& c, const FastRules& r, bool below_mode, uint32_t* out,
+                  size_t n, size_t& counted) {
+  size_t m = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t i = out[j];
+    m = FastKeep(FastOne(c, i, r, false, 0), i, r, below_mode, out, m, counted);
+  }
+  return m;
+}
+
+// Scalar pass over positions first..n-1, testing availability when `window`.
+size_t FastDense(const CandidateColumns& c, size_t first, size_t n, const FastRules& r,
+                 bool window, Day start, bool below_mode, uint32_t* out, size_t m,
+                 size_t& counted) {
+  for (size_t i = first; i < n; ++i) {
+    m = FastKeep(FastOne(c, i, r, window, start), static_cast<uint32_t>(i), r, below_mode, out,
+                 m, counted);
+  }
+  return m;
+}
+
+#if defined(__SSE2__)
+// The number of bits set in each byte value.
+constexpr std::array<uint8_t, 256> ByteBits() {
+  std::array<uint8_t, 256> bits{};
+  for (int v = 0; v < 256; ++v) bits[v] = static_cast<uint8_t>((v & 1) + bits[v >> 1]);
+  return bits;
+}
+constexpr std::array<uint8_t, 256> kByteBits = ByteBits();
+
+// Eight 16-bit lanes from eight bytes.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline __m128i Bytes8(const uint8_t* p) {
+  return _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)),
+                           _mm_setzero_si128());
+}
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline __m128i Words8(const uint16_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+// One bit per 16-bit lane (all ones or all zeros).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint32_t LaneBits(__m128i lanes) {
+  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(lanes, _mm_setzero_si128())));
+}
+// table[index[k]] in lane k.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline __m128i Gather8(const uint8_t* table, const uint16_t* index) {
+  __m128i v = _mm_cvtsi32_si128(table[index[0]]);
+  v = _mm_insert_epi16(v, table[index[1]], 1);
+  v = _mm_insert_epi16(v, table[index[2]], 2);
+  v = _mm_insert_epi16(v, table[index[3]], 3);
+  v = _mm_insert_epi16(v, table[index[4]], 4);
+  v = _mm_insert_epi16(v, table[index[5]], 5);
+  v = _mm_insert_epi16(v, table[index[6]], 6);
+  v = _mm_insert_epi16(v, table[index[7]], 7);
+  return v;
+}
+
+// FastDense eight positions at a time (FastOne's rules in 16-bit lanes,
+// SSE2), the tail with FastDense. kWindow: test availability; kLanguage: a
+// language is required; kMinYears: the threshold is set and
+// FastRules::min_years applies (other thresholds go to FastDense).
+template <bool kWindow, bool kLanguage, bool kMinYears>
+size_t FastVector(const CandidateColumns& c, size_t n, const FastRules& r, Day start,
+                  bool below_mode, uint32_t* out, size_t& counted) {
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i must_set = _mm_set1_epi16(r.must_set);
+  const __m128i must_clear = _mm_set1_epi16(r.must_clear);
+  const __m128i inline_bit = _mm_set1_epi16(CandidateSummary::kLanguagesInline);
+  const __m128i language = _mm_set1_epi16(static_cast<int16_t>(r.language));
+  const __m128i language_min = _mm_set1_epi16(r.language_min);
+  const __m128i start4 = _mm_set1_epi32(start);
+  const __m128i two = _mm_set1_epi16(2);
+  const __m128i byte_mask = _mm_set1_epi16(0xFF);
+  const __m128i many_common = _mm_set1_epi16(4 << 8);
+  // min_years - 1 by common digits: years above it reach the minimum.
+  __m128i min_years_less[5];
+  for (int k = 0; k <= 4; ++k) {
+    min_years_less[k] = _mm_set1_epi16(static_cast<int16_t>(r.min_years[k] - 1));
+  }
+  const uint32_t undecided = Evaluator::kScreenUndecided;
+  size_t m = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i flags = Bytes8(c.flags + i);
+    __m128i pass = _mm_and_si128(
+        _mm_cmpeq_epi16(_mm_and_si128(flags, must_set), must_set),
+        _mm_cmpeq_epi16(_mm_and_si128(flags, must_clear), zero));
+    if (kWindow) {
+      const __m128i* from = reinterpret_cast<const __m128i*>(c.window_from + i);
+      const __m128i* until = reinterpret_cast<const __m128i*>(c.window_until + i);
+      const __m128i fail0 = _mm_or_si128(_mm_cmpgt_epi32(_mm_loadu_si128(from), start4),
+                                         _mm_cmpgt_epi32(start4, _mm_loadu_si128(until)));
+      const __m128i fail1 = _mm_or_si128(_mm_cmpgt_epi32(_mm_loadu_si128(from + 1), start4),
+                                         _mm_cmpgt_epi32(start4, _mm_loadu_si128(until + 1)));
+      pass = _mm_andnot_si128(_mm_packs_epi32(fail0, fail1), pass);
+    }
+    __m128i open = zero;
+    if (kLanguage) {
+      __m128i best = _mm_and_si128(_mm_cmpeq_epi16(Words8(c.lang[0] + i), language),
+                                   Bytes8(c.lang_level[0] + i));
+      best = _mm_max_epi16(best, _mm_and_si128(_mm_cmpeq_epi16(Words8(c.lang[1] + i), language),
+                                               Bytes8(c.lang_level[1] + i)));
+      best = _mm_max_epi16(best, _mm_and_si128(_mm_cmpeq_epi16(Words8(c.lang[2] + i), language),
+                                               Bytes8(c.lang_level[2] + i)));
+      const __m128i below_min = _mm_cmpgt_epi16(language_min, best);
+      const __m128i all_inline = _mm_cmpeq_epi16(_mm_and_si128(flags, inline_bit), inline_bit);
+      pass = _mm_andnot_si128(_mm_and_si128(below_min, all_inline), pass);
+      open = _mm_andnot_si128(all_inline, below_min);
+    }
+    __m128i maybe = _mm_cmpeq_epi16(zero, zero);
+    if (kMinYears) {
+      const __m128i key0 = _mm_or_si128(_mm_slli_epi16(Gather8(r.occ_common, c.occ_isco[0] + i), 8),
+                                        Bytes8(c.occ_years[0] + i));
+      const __m128i key1 = _mm_or_si128(_mm_slli_epi16(Gather8(r.occ_common, c.occ_isco[1] + i), 8),
+                                        Bytes8(c.occ_years[1] + i));
+      const __m128i many = _mm_cmpgt_epi16(Bytes8(c.occ_count + i), two);
+      const __m128i key = _mm_or_si128(
+          _mm_and_si128(many, _mm_or_si128(many_common, Bytes8(c.occ_max_years + i))),
+          _mm_andnot_si128(many, _mm_max_epi16(key0, key1)));
+      const __m128i common = _mm_srli_epi16(key, 8);
+      __m128i least = min_years_less[0];
+      for (int k = 1; k <= 4; ++k) {
+        const __m128i is = _mm_cmpeq_epi16(common, _mm_set1_epi16(static_cast<int16_t>(k)));
+        least = _mm_or_si128(_mm_and_si128(is, min_years_less[k]), _mm_andnot_si128(is, least));
+      }
+      maybe = _mm_cmpgt_epi16(_mm_and_si128(key, byte_mask), least);
+    }
+    uint32_t pass_bits = LaneBits(pass);
+    if (r.check_agency) {
+      // The agency, one table read per candidate.
+      uint32_t agency_bits = 0;
+      for (int k = 0; k < 8; ++k) {
+        const uint32_t a = c.agency[i + k] < r.agency_count ? c.agency[i + k] : 0;
+        agency_bits |= static_cast<uint32_t>(r.agency_ok[a] != 0) << k;
+      }
+      pass_bits &= agency_bits;
+    }
+    const uint32_t open_bits = LaneBits(open);
+    const uint32_t maybe_bits = LaneBits(maybe);
+    uint32_t keep_bits = pass_bits;
+    if (below_mode) {
+      const uint32_t decided = r.base_flags != 0 ? 0 : (~open_bits & 0xFF);
+      counted += kByteBits[pass_bits & ~maybe_bits & decided];
+      keep_bits = pass_bits & (maybe_bits | ~decided);
+    }
+    while (keep_bits != 0) {
+      const int k = __builtin_ctz(keep_bits);
+      keep_bits &= keep_bits - 1;
+      if (kMinYears) {
+        // ScreenBoundPass reads these next; the pass so far has not (eight
+        // entries per cache line, most of them below the threshold).
+        _mm_prefetch(reinterpret_cast<const char*>(c.skill_sig + i + k), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c.hot_levels + i + k), _MM_HINT_T0);
+      }
+      out[m++] = static_cast<uint32_t>(i + k) | r.base_flags |
+                 (((open_bits >> k) & 1) != 0 ? undecided : 0) |
+                 (((maybe_bits >> k) & 1) != 0 ? 0 : Evaluator::kScreenBelowThreshold);
+    }
+  }
+  return FastDense(c, i, n, r, kWindow, start, below_mode, out, m, counted);
+}
+#endif  // __SSE2__
+
+// The fields of entry i that QuickBoundFromKey and, when `languages`,
+// LanguageMarginBound read (the others left at their defaults).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline CandidateSummary BoundFieldsAt(const CandidateColumns& c,
+                                                                   size_t i, bool languages) {
+  CandidateSummary s;
+  s.education = c.education[i];
+  s.flags = c.flags[i];
+  s.pref_destination = c.pref_destination[i];
+  s.pref_destination_count = c.pref_destination_count[i];
+  s.pref_isco_count = c.pref_isco_count[i];
+  s.preferred_schemes = c.preferred_schemes[i];
+  if (languages) {
+    for (int k = 0; k < 3; ++k) {
+      s.lang[k] = c.lang[k][i];
+      s.lang_level[k] = c.lang_level[k][i];
+    }
+    s.lang_count = c.lang_count[i];
+  }
+  return s;
+}
+
+// The second pass's last step, on the entries the fast pass kept whose
+// occupation's bound reaches the threshold: the bound with the skill
+// coverage and language margin (ScreenBoundImpl). Compacts out[0..n) in
+// place; returns how many it kept.
+size_t ScreenBoundPass(const CandidateColumns& c, const ScanPlan& p, int64_t threshold,
+                       bool below_mode, uint32_t* out, size_t n, size_t& counted) {
+  constexpr uint32_t kOpen = Evaluator::kScreenUndecided | Evaluator::kScreenColdSkills;
+  const bool languages = !p.languages.empty();
+  size_t kept = 0;
+  for (size_t j = 0; j < n; ++j) {
+    uint32_t entry = out[j];
+    const uint32_t i = entry & ~Evaluator::kScreenFlags;
+    bool above = false;
+    if ((entry & Evaluator::kScreenBelowThreshold) == 0) {
+      above = ScreenBoundImpl(c.skill_sig[i], c.hot_levels[i], BoundFieldsAt(c, i, languages), p,
+                              OccupationKeyAt(c, i, p.occ_common.data())) >= threshold;
+    }
+    entry |= above ? 0 : Evaluator::kScreenBelowThreshold;
+    bool keep = true;
+    if (below_mode) {
+      const bool decided = (entry & kOpen) == 0;
+      counted += !above & decided;
+      keep = above | !decided;
+    }
+    out[kept] = entry;
+    kept += keep;
+  }
+  return kept;
+}
+
+// ScreenBlock's second pass in every other case: SummaryFailures (but for
+// availability, decided by the first pass or not stopping) on each position
+// the first pass kept. Compacts out[0..n) in place; returns how many it kept.
+size_t GeneralRest(const CandidateColumns& c, const ScanPlan& p,
+                   absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
+                   int64_t threshold, uint32_t* out, size_t n, size_t* below) {
+  size_t m = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const size_t i = out[j];
+    const CandidateSummary s = c.Summary(i);
+    bool undecided = false;
+    const uint32_t f = SummaryFailuresImpl(c.Screen(i), s, p, [&id, i] { return id(i); },
+                                           stop_on, undecided, /*available=*/true);
+    if ((f & stop_on) != 0) continue;
+    // The summary does not say which rule is open: the cold skills' check
+    // first (cheap), then every rule.
+    uint32_t entry = static_cast<uint32_t>(i) |
+                     (undecided ? Evaluator::kScreenUndecided | Evaluator::kScreenColdSkills : 0);
+    if (threshold != INT64_MIN) {
+      const int key = OccupationKey(s, p);
+      if (p.quick_by_occupation[key] >= threshold &&
+          ScreenBoundImpl(c.skill_sig[i], c.hot_levels[i], s, p, key) >= threshold) {
+        out[m++] = entry;
+        continue;
+      }
+      if (below != nullptr && !undecided) {
+        ++*below;
+        continue;
+      }
+      entry |= Evaluator::kScreenBelowThreshold;
+    }
+    out[m++] = entry;
+  }
+  return m;
+}
+
+}  // namespace
+
+Evaluator::WindowsVerdict Evaluator::WindowsInRange(const ScanPlan& p, Day from_min,
+                                                    Day from_max, Day until_min, Day until_max) {
+  // WindowFails: start < window_from or start > window_until.
+  if (p.start < from_min || p.start > until_max) return WindowsVerdict::kAllFail;
+  if (p.start >= from_max && p.start <= until_min) return WindowsVerdict::kAllPass;
+  return WindowsVerdict::kSome;
+}
+
+bool Evaluator::AgenciesValid(const ScanPlan& p, absl::Span<const uint32_t> agencies) {
+  for (const uint32_t agency : agencies) {
+    // As the screen reads agency_ok (entry 0, none, is never valid).
+    if (agency >= p.agency_ok.size() || p.agency_ok[agency] == 0) return false;
+  }
+  return true;
+}
+
+size_t Evaluator::ScreenBlock(const CandidateColumns& c, size_t n, const ScanPlan& p,
+                              const ListFacts& facts,
+                              absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
+                              int64_t threshold, uint32_t* out, size_t* below,
+                              ScreenKernel kernel) {
+  const bool windows_pass = facts.windows_pass;
+  if ((p.origin_failures & stop_on) != 0) return 0;
+  const bool skills_stop = (Bit(Reason::kMissingRequiredSkill) & stop_on) != 0;
+  if (skills_stop && p.must_never) return 0;
+  const bool window = (Bit(Reason::kNotAvailableInWindow) & stop_on) != 0 && !windows_pass;
+  const int skills = (skills_stop && p.must_hot ? kFirstHot : 0) |
+                     (skills_stop && p.must_cold ? kFirstCold : 0);
+  const bool cold = (skills & kFirstCold) != 0;
+  const bool fast = !p.check_placed && p.language_checks.size() <= 1;
+  const bool below_mode = below != nullptr && threshold != INT64_MIN;
+  size_t counted = 0;
+  size_t kept = 0;
+  if (fast && skills == 0) {
+    // Nothing for a first pass but availability: one pass over every
+    // position, eight at a time where the processor allows.
+    const FastRules r = FastRulesFor(p, stop_on, threshold, cold, facts.agencies_pass);
+#if defined(__SSE2__)
+    if (kernel == ScreenKernel::kBest && (!r.threshold_set || r.use_min_years)) {
+      const bool language = r.language_min != 0;
+      const bool years = r.threshold_set;
+      if (window) {
+        kept = language ? (years ? FastVector<true, true, true>(c, n, r, p.start, below_mode, out, counted)
+                                 : FastVector<true, true, false>(c, n, r, p.start, below_mode, out, counted))
+                        : (years ? FastVector<true, false, true>(c, n, r, p.start, below_mode, out, counted)
+                                 : FastVector<true, false, false>(c, n, r, p.start, below_mode, out, counted));
+      } else {
+        kept = language ? (years ? FastVector<false, true, true>(c, n, r, p.start, below_mode, out, counted)
+                                 : FastVector<false, true, false>(c, n, r, p.start, below_mode, out, counted))
+                        : (years ? FastVector<false, false, true>(c, n, r, p.start, below_mode, out, counted)
+                                 : FastVector<false, false, false>(c, n, r, p.start, below_mode, out, counted));
+      }
+    } else {
+      kept = FastDense(c, 0, n, r, window, p.start, below_mode, out, 0, counted);
+    }
+#else
+    (void)kernel;
+    kept = FastDense(c, 0, n, r, window, p.start, below_mode, out, 0, counted);
+#endif
+  } else {
+    // First pass: availability (unless known to pass, or not stopping) and
+    // every must-have skill (when that rule stops), over the screen columns.
+    const int mode = (window ? kFirstWindow : 0) | skills;
+    switch (mode) {
+      case 0:
+        for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
+        kept = n;
+        break;
+      case kFirstWindow:
+        kept = FirstPass<kFirstWindow>(c, n, p, out);
+        break;
+      case kFirstHot:
+        kept = FirstPass<kFirstHot>(c, n, p, out);
+        break;
+      case kFirstCold:
+        kept = FirstPass<kFirstCold>(c, n, p, out);
+        break;
+      case kFirstWindow | kFirstHot:
+        kept = FirstPass<kFirstWindow | kFirstHot>(c, n, p, out);
+        break;
+      case kFirstWindow | kFirstCold:
+        kept = FirstPass<kFirstWindow | kFirstCold>(c, n, p, out);
+        break;
+      case kFirstHot | kFirstCold:
+        kept = FirstPass<kFirstHot | kFirstCold>(c, n, p, out);
+        break;
+      default:
+        kept = FirstPass<kFirstWindow | kFirstHot | kFirstCold>(c, n, p, out);
+        break;
+    }
+    if (!fast) return GeneralRest(c, p, id, stop_on, threshold, out, kept, below);
+    // Second pass, over the columns of the positions kept.
+    kept = FastSparse(c, FastRulesFor(p, stop_on, threshold, cold, facts.agencies_pass),
+                      below_mode, out, kept, counted);
+  }
+  if (threshold != INT64_MIN) kept = ScreenBoundPass(c, p, threshold, below_mode, out, kept, counted);
+  if (below_mode) *below += counted;
+  return kept;
+}
 
 int64_t Evaluator::ScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
                                     const ScanPlan& p) {
   return ScoreBoundImpl(w, s, p);
+}
+
+int64_t Evaluator::ScreenBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
+                                     const ScanPlan& p) {
+  return ScreenBoundImpl(w.skill_sig, w.hot_levels, s, p, OccupationKey(s, p));
+}
+
+int64_t Evaluator::ScreenBoundMicros(const CandidateColumns& c, size_t i, const ScanPlan& p) {
+  return ScreenBoundImpl(c.skill_sig[i], c.hot_levels[i], BoundFieldsAt(c, i, !p.languages.empty()),
+                         p, OccupationKeyAt(c, i, p.occ_common.data()));
+}
+
+int64_t Evaluator::SkillScoreBoundMicros(const CandidateScreen& w, const CandidateSummary& s,
+                                         absl::Span<const SkillEntry> skills,
+                                         const ScanPlan& p) const {
+  CandidateView view;
+  view.skills = skills;
+  uint32_t failures = 0;  // not read: the bound is about the score
+  const double coverage = SkillCoverage(view, *p.vacancy, interner_, failures, nullptr);
+  return ScoreBoundImpl(w, s, p, &coverage);
 }
 
 // ---- recommendation gates

@@ -87,6 +87,9 @@ struct ScanPlan {
     uint64_t sibling_bits = 0;   // SkillLevelBit(sibling, 1) of every sibling
     uint64_t level_mask = 0;     // bits[1..min(min_level, 4)]
     std::array<double, 16> credit{};  // credit[level] before sibling credit
+    // This skill's share of ScreenBoundMicros' skill coverage term, by
+    // level bound * 2 + 1 when a sibling's signature bit is set.
+    std::array<double, 32> screen_term{};
   };
   std::vector<Skill> skills;     // in CompiledVacancy::skills order
   std::vector<Skill> must_skills;  // the must-have ones
@@ -142,6 +145,12 @@ struct ScanPlan {
   // By common ISCO digits * 256 + years (the best occupation's): the quick
   // bound with the education, flags and preference terms at their largest.
   std::array<int64_t, 5 * 256> quick_by_occupation{};
+  // quick_by_occupation[c * 256 + y] never falls as y grows (for every c),
+  // so the years reaching a threshold are the ones from some minimum on.
+  bool quick_years_monotone = false;
+  // With exactly one required language: ScreenBoundMicros' language margin
+  // term by inline level, [16] when not every language is inline.
+  std::array<double, 17> screen_language{};
 
   bool needs_credentials = false;
   bool needs_licence = false;
@@ -258,6 +267,15 @@ class Evaluator {
                              const MatchWorld& world) const;
   ScanPlan PlanScan(const CompiledVacancy& vacancy, const MatchWorld& world,
                     const CompiledVacancy::OriginTerms* terms, const HotSkills& hot) const;
+  // The same as PlanScan(vacancy, world, terms, hot), given `other`, a plan
+  // made by PlanScan for another origin of the same vacancy, world and hot
+  // set: when the two origins' terms agree on what a plan reads of them
+  // besides their failures (weights, re-entry bonus, return rule), a copy
+  // of `other` for this origin (most of a plan depends on the vacancy
+  // alone, and several origins usually share one agreement).
+  ScanPlan PlanScanLike(const ScanPlan& other, const CompiledVacancy& vacancy,
+                        const MatchWorld& world, const CompiledVacancy::OriginTerms* terms,
+                        const HotSkills& hot) const;
   // The failures decided from the summary alone (Evaluate would return at
   // least these). `undecided` is set when some rule needs the candidate's
   // lists: then only CandidateFailures gives the exact set. Returns as soon
@@ -272,6 +290,13 @@ class Evaluator {
   // with the same arithmetic on best-case components, so it is never below it.
   static int64_t ScoreBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
                                   const ScanPlan& plan);
+  // ScoreBoundMicros with the skill coverage computed exactly, as Evaluate
+  // computes it, from `skills` (the candidate's sorted list): never above
+  // ScoreBoundMicros, never below the score. Reads the list but no other
+  // (one or two cache misses where Evaluate takes a dozen), so the index
+  // calls it between ScoreBoundMicros and Evaluate.
+  int64_t SkillScoreBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
+                                absl::Span<const SkillEntry> skills, const ScanPlan& plan) const;
   // True when some must-have skill that is not hot is held below its
   // minimum (or not held) in `skills` (the candidate's sorted list, read as
   // Evaluate reads it): then Evaluate sets MISSING_REQUIRED_SKILL. A cheap
@@ -283,6 +308,16 @@ class Evaluator {
   // ScanPlan's per-vacancy tables, plus a margin of 2 micros for the
   // different order of summation. INT64_MAX when the weights are not finite.
   static int64_t QuickScoreBoundMicros(const CandidateSummary& summary, const ScanPlan& plan);
+  // An upper bound of ScoreBoundMicros, usually much closer to it than
+  // QuickScoreBoundMicros: ScoreBoundMicros' skill coverage and language
+  // margin with the quick bound's other terms, from per-vacancy tables, plus
+  // QuickScoreBoundMicros' margin. What ScreenBlock compares with its
+  // threshold before handing a candidate back.
+  static int64_t ScreenBoundMicros(const CandidateScreen& screen, const CandidateSummary& summary,
+                                   const ScanPlan& plan);
+  // The same for entry i of `candidates`, reading only the columns it needs.
+  static int64_t ScreenBoundMicros(const CandidateColumns& candidates, size_t i,
+                                   const ScanPlan& plan);
   // SummaryFailures over a block of n candidates of one posting list: writes
   // to `out` the positions i (0..n-1) whose failures have no bit of
   // `stop_on`, with kScreenUndecided set when the summary left a rule
@@ -309,13 +344,29 @@ class Evaluator {
   static constexpr uint32_t kScreenColdSkills = 1u << 29;
   static constexpr uint32_t kScreenFlags =
       kScreenUndecided | kScreenBelowThreshold | kScreenColdSkills;
-  // `windows_pass`: the caller knows that every one of the n candidates
-  // passes NOT_AVAILABLE_IN_WINDOW (WindowsInRange said kAllPass for their
-  // posting list); the availability columns are then not read.
-  static size_t ScreenBlock(const ScreenColumns& screens, const CandidateSummary* summaries,
-                            size_t n, const ScanPlan& plan, bool windows_pass,
+  // What the caller knows of every one of the n candidates (from their
+  // posting list): then the screen skips the rule (and the columns only it
+  // reads).
+  struct ListFacts {
+    // They pass NOT_AVAILABLE_IN_WINDOW (WindowsInRange said kAllPass).
+    bool windows_pass = false;
+    // They pass AGENCY_LICENCE_INVALID (AgenciesValid said so of every
+    // agency they name).
+    bool agencies_pass = false;
+  };
+  // `kernel`: kScalar never uses the vector pass (for tests: both must give
+  // the same output).
+  enum class ScreenKernel { kBest, kScalar };
+  static size_t ScreenBlock(const CandidateColumns& candidates, size_t n, const ScanPlan& plan,
+                            const ListFacts& facts,
                             absl::FunctionRef<absl::string_view(size_t)> id, uint32_t stop_on,
-                            int64_t threshold, uint32_t* out, size_t* below = nullptr);
+                            int64_t threshold, uint32_t* out, size_t* below = nullptr,
+                            ScreenKernel kernel = ScreenKernel::kBest);
+  // True when every agency in `agencies` holds a licence valid on the
+  // plan's world's day (then AGENCY_LICENCE_INVALID fails for no candidate
+  // of theirs). Lets an index that knows which agencies a posting list
+  // names skip the rule for all of it.
+  static bool AgenciesValid(const ScanPlan& plan, absl::Span<const uint32_t> agencies);
 
   // What NOT_AVAILABLE_IN_WINDOW says for plan's vacancy of every candidate
   // whose screen has from_min <= window_from <= from_max and until_min <=

@@ -238,10 +238,8 @@ struct HotSkills {
 // candidate instead of its lists. Made by SummarizeCandidate (evaluator.h);
 // read only by Evaluator::SummaryFailures and Evaluator::ScoreBoundMicros,
 // which say when the summary cannot decide and the full view is needed.
-// The first part, what a scan's first pass reads (CandidateIndex keeps it as
-// ScreenColumns, so the pass reads 0-24 bytes per candidate, as the vacancy
-// needs); CandidateSummary holds the rest, read only for candidates the
-// first pass keeps.
+// The first part, what a scan's first pass reads; CandidateSummary holds the
+// rest. CandidateIndex keeps both as CandidateColumns.
 struct CandidateScreen {
   // Bit SkillLevelBit(skill, t) (evaluator.h) for every held skill and every
   // t in 1..level: a must-have (skill, min) is surely missing when its bit for
@@ -258,31 +256,6 @@ struct CandidateScreen {
   Day window_until = kNoDay;
   Day available_from() const { return window_from == kNoWindowFrom ? kNoDay : window_from; }
   Day available_until() const { return window_until; }
-};
-// CandidateScreen's fields as parallel columns, entry i for the i-th
-// candidate of a posting list (CandidateIndex stores its screens so): a pass
-// reads only the columns its vacancy needs (the availability columns not at
-// all where the whole list is known to pass that rule, the skill columns
-// only when a must-have skill is required), 8 bytes per column and candidate.
-struct ScreenColumns {
-  const Day* window_from = nullptr;
-  const Day* window_until = nullptr;
-  const uint64_t* skill_sig = nullptr;
-  const uint64_t* hot_levels = nullptr;
-
-  CandidateScreen Get(size_t i) const {
-    CandidateScreen s;
-    s.skill_sig = skill_sig[i];
-    s.hot_levels = hot_levels[i];
-    s.window_from = window_from[i];
-    s.window_until = window_until[i];
-    return s;
-  }
-  // The columns from entry `first` on.
-  ScreenColumns From(size_t first) const {
-    return ScreenColumns{window_from + first, window_until + first, skill_sig + first,
-                         hot_levels + first};
-  }
 };
 struct CandidateSummary {
   uint32_t agency = 0;
@@ -313,6 +286,91 @@ struct CandidateSummary {
   static constexpr uint8_t kVerifiedCredential = 32;
   static constexpr uint8_t kLicences = 64;          // any licence
   static constexpr uint8_t kLanguagesInline = 128;  // every language is in lang[]
+};
+
+// The screens and summaries of one posting list as parallel columns, one
+// per field, entry i for its i-th candidate (CandidateIndex stores them so):
+// a pass reads only the fields its vacancy needs, and several candidates'
+// values of one field with one load (Evaluator::ScreenBlock's vector pass).
+struct CandidateColumns {
+  // CandidateScreen.
+  const Day* window_from = nullptr;
+  const Day* window_until = nullptr;
+  const uint64_t* skill_sig = nullptr;
+  const uint64_t* hot_levels = nullptr;
+  // CandidateSummary.
+  const uint32_t* agency = nullptr;
+  std::array<const uint16_t*, 2> occ_isco{};
+  std::array<const uint8_t*, 2> occ_years{};
+  const uint8_t* occ_count = nullptr;
+  const uint8_t* occ_max_years = nullptr;
+  std::array<const uint16_t*, 3> lang{};
+  std::array<const uint8_t*, 3> lang_level{};
+  const uint8_t* lang_count = nullptr;
+  const Country* pref_destination = nullptr;
+  const uint8_t* pref_destination_count = nullptr;
+  const uint8_t* pref_isco_count = nullptr;
+  const uint8_t* preferred_schemes = nullptr;
+  const uint8_t* education = nullptr;
+  const uint8_t* flags = nullptr;
+
+  CandidateScreen Screen(size_t i) const {
+    CandidateScreen w;
+    w.skill_sig = skill_sig[i];
+    w.hot_levels = hot_levels[i];
+    w.window_from = window_from[i];
+    w.window_until = window_until[i];
+    return w;
+  }
+  CandidateSummary Summary(size_t i) const {
+    CandidateSummary s;
+    s.agency = agency[i];
+    for (int k = 0; k < 2; ++k) {
+      s.occ_isco[k] = occ_isco[k][i];
+      s.occ_years[k] = occ_years[k][i];
+    }
+    s.occ_count = occ_count[i];
+    s.occ_max_years = occ_max_years[i];
+    for (int k = 0; k < 3; ++k) {
+      s.lang[k] = lang[k][i];
+      s.lang_level[k] = lang_level[k][i];
+    }
+    s.lang_count = lang_count[i];
+    s.pref_destination = pref_destination[i];
+    s.pref_destination_count = pref_destination_count[i];
+    s.pref_isco_count = pref_isco_count[i];
+    s.preferred_schemes = preferred_schemes[i];
+    s.education = education[i];
+    s.flags = flags[i];
+    return s;
+  }
+  // The columns from entry `first` on.
+  CandidateColumns From(size_t first) const {
+    CandidateColumns c = *this;
+    c.window_from += first;
+    c.window_until += first;
+    c.skill_sig += first;
+    c.hot_levels += first;
+    c.agency += first;
+    for (int k = 0; k < 2; ++k) {
+      c.occ_isco[k] += first;
+      c.occ_years[k] += first;
+    }
+    c.occ_count += first;
+    c.occ_max_years += first;
+    for (int k = 0; k < 3; ++k) {
+      c.lang[k] += first;
+      c.lang_level[k] += first;
+    }
+    c.lang_count += first;
+    c.pref_destination += first;
+    c.pref_destination_count += first;
+    c.pref_isco_count += first;
+    c.preferred_schemes += first;
+    c.education += first;
+    c.flags += first;
+    return c;
+  }
 };
 
 // ---- Vacancies and the world they are matched in ----

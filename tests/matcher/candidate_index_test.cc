@@ -1,9 +1,12 @@
 #include "matcher/candidate_index.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "matcher/evaluator.h"
@@ -178,6 +182,16 @@ v1::Vacancy RandomVacancy(std::mt19937& rng, int n) {
     v.clear_eligible_origins();
   }
   return v;
+}
+
+// Three more languages: Spanish, when listed, may come after the third.
+void AddLanguages(std::mt19937& rng, v1::Candidate& c) {
+  for (const char* code : {"de", "nl", "es"}) {
+    v1::CandidateLanguage* l = c.add_languages();
+    l->set_language_code(code);
+    l->set_level(static_cast<v1::CefrLevel>(1 + rng() % 6));
+    l->set_evidence(v1::EVIDENCE_SELF_DECLARED);
+  }
 }
 
 class CandidateIndexTest : public ::testing::Test {
@@ -585,17 +599,28 @@ TEST_F(CandidateIndexTest, MatchesBruteForceWithLongLanguageListsAndPlacedCandid
   EXPECT_GE(nonempty, 24);
 }
 
-// The index skips Evaluate when QuickScoreBoundMicros, then ScoreBoundMicros,
-// is below the k-th best score: both must bound every eligible candidate's
-// score, the quick one from above the full one.
+// The index skips Evaluate when QuickScoreBoundMicros, then
+// ScoreBoundMicros, then SkillScoreBoundMicros is below the k-th best score,
+// and the screen drops candidates whose ScreenBoundMicros is: all must bound
+// every eligible candidate's score, the quick one from above the full one,
+// the full one from above the skill-list one, the screen's from above the
+// full one. With no hot skill (every level from the signature) and with
+// some (exact levels).
 TEST_F(CandidateIndexTest, QuickBoundIsAtLeastScoreBoundIsAtLeastScore) {
   std::mt19937 rng(20260124);
   for (int i = 0; i < 1500; ++i) StoreCandidate(rng, i);
-  const std::vector<v1::Candidate> all = AllStored();
+  std::vector<v1::Candidate> all = AllStored();
+  // Some list more than three languages (the summary's margin is then 1).
+  for (size_t i = 0; i < all.size(); i += 4) AddLanguages(rng, all[i]);
+  HotSkills some_hot;
+  for (const std::string& skill : DefaultSkillIds()) {
+    if (some_hot.size == 6) break;
+    some_hot.ids[some_hot.size++] = interner_.Intern(skill);
+  }
   int checked = 0;
-  for (int n = 0; n < 12; ++n) {
+  for (int n = 0; n < 24; ++n) {
     CompiledVacancy vacancy = Compile(RandomVacancy(rng, n));
-    HotSkills hot;
+    const HotSkills hot = n % 2 == 0 ? HotSkills() : some_hot;
     for (const v1::Candidate& c : all) {
       OwnedCandidate owned(c, interner_);
       const CandidateView& v = owned.view();
@@ -608,12 +633,439 @@ TEST_F(CandidateIndexTest, QuickBoundIsAtLeastScoreBoundIsAtLeastScore) {
       CandidateSummary summary;
       SummarizeCandidate(v, hot, screen, summary);
       const int64_t bound = Evaluator::ScoreBoundMicros(screen, summary, plan);
-      EXPECT_GE(bound, verdict.score_micros) << v.id;
+      const int64_t skill_bound =
+          evaluator_->SkillScoreBoundMicros(screen, summary, v.skills, plan);
+      EXPECT_GE(skill_bound, verdict.score_micros) << v.id;
+      EXPECT_GE(bound, skill_bound) << v.id;
       EXPECT_GE(Evaluator::QuickScoreBoundMicros(summary, plan), bound) << v.id;
+      EXPECT_GE(Evaluator::ScreenBoundMicros(screen, summary, plan), bound) << v.id;
       ++checked;
     }
   }
   EXPECT_GE(checked, 100);
+}
+
+// Screens and summaries laid out as CandidateColumns, as the index keeps a
+// posting list.
+struct TestColumns {
+  std::vector<Day> window_from, window_until;
+  std::vector<uint64_t> skill_sig, hot_levels;
+  std::vector<uint32_t> agency;
+  std::array<std::vector<uint16_t>, 2> occ_isco;
+  std::array<std::vector<uint8_t>, 2> occ_years;
+  std::vector<uint8_t> occ_count, occ_max_years;
+  std::array<std::vector<uint16_t>, 3> lang;
+  std::array<std::vector<uint8_t>, 3> lang_level;
+  std::vector<uint8_t> lang_count;
+  std::vector<Country> pref_destination;
+  std::vector<uint8_t> pref_destination_count, pref_isco_count, preferred_schemes, education,
+      flags;
+
+  void Add(const CandidateScreen& w, const CandidateSummary& s) {
+    window_from.push_back(w.window_from);
+    window_until.push_back(w.window_until);
+    skill_sig.push_back(w.skill_sig);
+    hot_levels.push_back(w.hot_levels);
+    agency.push_back(s.agency);
+    for (int k = 0; k < 2; ++k) {
+      occ_isco[k].push_back(s.occ_isco[k]);
+      occ_years[k].push_back(s.occ_years[k]);
+    }
+    occ_count.push_back(s.occ_count);
+    occ_max_years.push_back(s.occ_max_years);
+    for (int k = 0; k < 3; ++k) {
+      lang[k].push_back(s.lang[k]);
+      lang_level[k].push_back(s.lang_level[k]);
+    }
+    lang_count.push_back(s.lang_count);
+    pref_destination.push_back(s.pref_destination);
+    pref_destination_count.push_back(s.pref_destination_count);
+    pref_isco_count.push_back(s.pref_isco_count);
+    preferred_schemes.push_back(s.preferred_schemes);
+    education.push_back(s.education);
+    flags.push_back(s.flags);
+  }
+
+  CandidateColumns view() const {
+    CandidateColumns c;
+    c.window_from = window_from.data();
+    c.window_until = window_until.data();
+    c.skill_sig = skill_sig.data();
+    c.hot_levels = hot_levels.data();
+    c.agency = agency.data();
+    for (int k = 0; k < 2; ++k) {
+      c.occ_isco[k] = occ_isco[k].data();
+      c.occ_years[k] = occ_years[k].data();
+    }
+    c.occ_count = occ_count.data();
+    c.occ_max_years = occ_max_years.data();
+    for (int k = 0; k < 3; ++k) {
+      c.lang[k] = lang[k].data();
+      c.lang_level[k] = lang_level[k].data();
+    }
+    c.lang_count = lang_count.data();
+    c.pref_destination = pref_destination.data();
+    c.pref_destination_count = pref_destination_count.data();
+    c.pref_isco_count = pref_isco_count.data();
+    c.preferred_schemes = preferred_schemes.data();
+    c.education = education.data();
+    c.flags = flags.data();
+    return c;
+  }
+};
+
+// ScreenBlock's contract, checked against Evaluate candidate by candidate:
+// every eligible candidate is handed back or, only when its score cannot
+// reach the threshold, counted; one handed back with no rule left open is
+// eligible; one flagged below the threshold scores below it. The vector
+// pass (where the processor has one) and the scalar pass give the same
+// output. Lists of every origin, as they come and restricted so that the
+// caller knows that everyone passes availability, or the agency rule (the
+// screen then skips them); thresholds from none to above every score;
+// worlds with and without placed candidates (the general pass).
+TEST_F(CandidateIndexTest, ScreenBlockKeepsOrCountsEveryEligibleCandidateOnBothKernels) {
+  std::mt19937 rng(20261202);
+  for (int i = 0; i < 1500; ++i) StoreCandidate(rng, i);
+  std::vector<std::unique_ptr<OwnedCandidate>> owned;
+  for (v1::Candidate& c : AllStored()) {
+    if (owned.size() % 5 == 0) AddLanguages(rng, c);
+    owned.push_back(std::make_unique<OwnedCandidate>(c, interner_));
+  }
+  HotSkills hot;
+  for (const std::string& skill : DefaultSkillIds()) {
+    if (hot.size == 6) break;
+    hot.ids[hot.size++] = interner_.Intern(skill);
+  }
+  MatchWorld placed = world_;
+  for (size_t i = 0; i < owned.size(); i += 9) {
+    placed.placed_candidates.insert(std::string(owned[i]->view().id));
+  }
+  int lists = 0, kept_decided = 0, counted_total = 0, skipped_rules = 0;
+  for (int n = 0; n < 16; ++n) {
+    const v1::Vacancy v = RandomVacancy(rng, n);
+    const uint32_t allowed = n % 2 == 1 ? kQuotaBit : 0;
+    const uint32_t stop_on = ~allowed;
+    for (const MatchWorld* world : {&world_, &placed}) {
+      const CompiledVacancy vacancy = evaluator_->Compile(v, nullptr, *world);
+      for (const CompiledVacancy::OriginTerms& terms : vacancy.origins) {
+        const ScanPlan plan = evaluator_->PlanScan(vacancy, *world, &terms, hot);
+        for (int kind = 0; kind < 3; ++kind) {
+          std::vector<const CandidateView*> members;
+          for (const auto& o : owned) {
+            const CandidateView& c = o->view();
+            if (c.nationality != terms.origin) continue;
+            const bool covers = c.available_from != kNoDay && c.available_until != kNoDay &&
+                                c.available_from <= vacancy.start &&
+                                vacancy.start <= c.available_until;
+            const uint32_t agency[] = {c.agency};
+            if (kind == 1 && !covers) continue;
+            if (kind == 2 && !Evaluator::AgenciesValid(plan, agency)) continue;
+            members.push_back(&c);
+          }
+          if (members.empty()) continue;
+          TestColumns columns;
+          Day from_min = INT32_MAX, from_max = INT32_MIN;
+          Day until_min = INT32_MAX, until_max = INT32_MIN;
+          std::vector<uint32_t> agencies;
+          std::vector<bool> eligible;
+          std::vector<int64_t> scores;
+          for (const CandidateView* c : members) {
+            CandidateScreen w;
+            CandidateSummary s;
+            SummarizeCandidate(*c, hot, w, s);
+            columns.Add(w, s);
+            from_min = std::min(from_min, w.window_from);
+            from_max = std::max(from_max, w.window_from);
+            until_min = std::min(until_min, w.window_until);
+            until_max = std::max(until_max, w.window_until);
+            agencies.push_back(s.agency);
+            const Verdict verdict = evaluator_->Evaluate(*c, vacancy, *world);
+            eligible.push_back((verdict.failures & stop_on) == 0);
+            scores.push_back(verdict.score_micros);
+          }
+          std::sort(agencies.begin(), agencies.end());
+          Evaluator::ListFacts facts;
+          facts.windows_pass = Evaluator::WindowsInRange(plan, from_min, from_max, until_min,
+                                                         until_max) ==
+                               Evaluator::WindowsVerdict::kAllPass;
+          facts.agencies_pass = Evaluator::AgenciesValid(plan, agencies);
+          if (kind == 1) {
+            EXPECT_TRUE(facts.windows_pass);
+          }
+          if (kind == 2) {
+            EXPECT_TRUE(facts.agencies_pass);
+          }
+          skipped_rules += facts.windows_pass + facts.agencies_pass;
+          std::vector<int64_t> sorted = scores;
+          std::sort(sorted.begin(), sorted.end());
+          const size_t size = members.size();
+          auto id = [&members](size_t i) { return members[i]->id; };
+          for (int64_t threshold : {INT64_MIN, sorted[size / 2], sorted[size * 9 / 10],
+                                    sorted.back() + 1}) {
+            for (bool below_mode : {false, true}) {
+              const std::string what =
+                  absl::StrCat("vacancy ", n, " origin ", UnpackCountry(terms.origin), " kind ",
+                               kind, " placed ", world == &placed, " threshold ", threshold,
+                               " below ", below_mode, " size ", size);
+              std::vector<uint32_t> best(size), scalar(size);
+              size_t best_below = 0, scalar_below = 0;
+              const size_t best_n = Evaluator::ScreenBlock(
+                  columns.view(), size, plan, facts, id, stop_on, threshold, best.data(),
+                  below_mode ? &best_below : nullptr, Evaluator::ScreenKernel::kBest);
+              const size_t scalar_n = Evaluator::ScreenBlock(
+                  columns.view(), size, plan, facts, id, stop_on, threshold, scalar.data(),
+                  below_mode ? &scalar_below : nullptr, Evaluator::ScreenKernel::kScalar);
+              best.resize(best_n);
+              scalar.resize(scalar_n);
+              EXPECT_EQ(best, scalar) << what;
+              EXPECT_EQ(best_below, scalar_below) << what;
+              std::vector<bool> handed(size, false);
+              size_t last = 0;
+              for (size_t j = 0; j < best_n; ++j) {
+                const uint32_t entry = best[j];
+                const size_t i = entry & ~Evaluator::kScreenFlags;
+                ASSERT_LT(i, size) << what;
+                if (j > 0) {
+                  EXPECT_GT(i, last) << what;
+                }
+                last = i;
+                handed[i] = true;
+                const bool open = (entry & (Evaluator::kScreenUndecided |
+                                            Evaluator::kScreenColdSkills)) != 0;
+                if (!open) {
+                  EXPECT_TRUE(eligible[i]) << what << " position " << i;
+                  ++kept_decided;
+                }
+                if ((entry & Evaluator::kScreenBelowThreshold) != 0 && eligible[i]) {
+                  EXPECT_LT(scores[i], threshold) << what << " position " << i;
+                }
+              }
+              size_t missing = 0;
+              for (size_t i = 0; i < size; ++i) {
+                if (!eligible[i] || handed[i]) continue;
+                ++missing;
+                EXPECT_TRUE(below_mode) << what << " position " << i;
+                EXPECT_LT(scores[i], threshold) << what << " position " << i;
+              }
+              EXPECT_EQ(best_below, missing) << what;
+              counted_total += static_cast<int>(missing);
+              ++lists;
+            }
+          }
+        }
+      }
+    }
+  }
+  // The test reached every case it is about.
+  EXPECT_GE(lists, 300);
+  EXPECT_GE(kept_decided, 1000);
+  EXPECT_GE(counted_total, 1000);
+  EXPECT_GE(skipped_rules, 100);
+}
+
+// Posting lists are split by availability: for a slice's bounds,
+// WindowsInRange may say that every window fails or that every window passes
+// only when each one does.
+TEST_F(CandidateIndexTest, WindowsInRangeNeverContradictsAWindowInRange) {
+  std::mt19937 rng(20261203);
+  CompiledVacancy vacancy = Compile(ValidVacancy());
+  const ScanPlan planned = evaluator_->PlanScan(vacancy, world_, nullptr, HotSkills());
+  int fail = 0, pass = 0, some = 0;
+  // A day, or the screen's encoding of an unset bound (kNoWindowFrom for
+  // the first day, kNoDay for the last).
+  auto day = [&rng](Day unset, Day first) -> Day {
+    return rng() % 6 == 0 ? unset : first + static_cast<Day>(rng() % 120);
+  };
+  const Day first_day = ToDay(2026, 1, 1);
+  for (int round = 0; round < 20000; ++round) {
+    ScanPlan plan = planned;
+    plan.start = rng() % 10 == 0 ? kNoDay : first_day + static_cast<Day>(rng() % 200);
+    Day f1 = day(CandidateScreen::kNoWindowFrom, first_day);
+    Day f2 = day(CandidateScreen::kNoWindowFrom, first_day);
+    Day u1 = day(kNoDay, first_day + 80), u2 = day(kNoDay, first_day + 80);
+    if (f1 > f2) std::swap(f1, f2);
+    if (u1 > u2) std::swap(u1, u2);
+    const Evaluator::WindowsVerdict verdict = Evaluator::WindowsInRange(plan, f1, f2, u1, u2);
+    fail += verdict == Evaluator::WindowsVerdict::kAllFail;
+    pass += verdict == Evaluator::WindowsVerdict::kAllPass;
+    some += verdict == Evaluator::WindowsVerdict::kSome;
+    // The corners and a few windows inside the range.
+    std::vector<std::pair<Day, Day>> windows = {{f1, u1}, {f1, u2}, {f2, u1}, {f2, u2}};
+    for (int k = 0; k < 4; ++k) {
+      windows.emplace_back(static_cast<Day>(f1 + static_cast<int64_t>(rng() % (int64_t{f2} - f1 + 1))),
+                           static_cast<Day>(u1 + static_cast<int64_t>(rng() % (int64_t{u2} - u1 + 1))));
+    }
+    for (const auto& [from, until] : windows) {
+      CandidateView c;
+      c.available_from = from == CandidateScreen::kNoWindowFrom ? kNoDay : from;
+      c.available_until = until;
+      CandidateScreen w;
+      CandidateSummary s;
+      SummarizeCandidate(c, HotSkills(), w, s);
+      ASSERT_EQ(w.window_from, from);
+      // As Evaluate decides the rule.
+      const bool fails = c.available_from == kNoDay || c.available_until == kNoDay ||
+                         plan.start < c.available_from || plan.start > c.available_until;
+      if (verdict == Evaluator::WindowsVerdict::kAllFail) {
+        EXPECT_TRUE(fails) << round;
+      }
+      if (verdict == Evaluator::WindowsVerdict::kAllPass) {
+        EXPECT_FALSE(fails) << round;
+      }
+    }
+  }
+  EXPECT_GT(fail, 1000);
+  EXPECT_GT(pass, 1000);
+  EXPECT_GT(some, 1000);
+}
+
+// Availability slices (the posting lists' split) have day bounds: windows
+// starting and ending on every day of several slices, some ending before
+// they start and some unset, against vacancies starting on every one of
+// those days; the counts and rankings stay the brute force's.
+TEST_F(CandidateIndexTest, MatchesBruteForceForEveryStartDayAcrossAvailabilitySlices) {
+  std::mt19937 rng(20261205);
+  const Day first_day = ToDay(MakeDate(2026, 2, 20));
+  auto date = [](Day d) {
+    const absl::CivilDay civil = absl::CivilDay(1970, 1, 1) + d;
+    return MakeDate(static_cast<int>(civil.year()), civil.month(), civil.day());
+  };
+  for (int i = 0; i < 900; ++i) {
+    const std::string id = absl::StrCat("c-", i);
+    v1::Candidate c = RandomCandidate(rng, id);
+    c.set_nationality(i % 2 == 0 ? "CO" : "EC");
+    c.set_agency("agencies/ag-co");
+    const Day from = first_day + static_cast<Day>(rng() % 90);
+    const Day until = from + static_cast<Day>(rng() % 70) - 5;  // some end before they start
+    c.clear_availability();
+    if (i % 15 != 0) {
+      *c.mutable_availability()->mutable_start() = date(from);
+      *c.mutable_availability()->mutable_end() = date(until);
+    } else if (i % 30 == 0) {
+      *c.mutable_availability()->mutable_start() = date(from);  // no end
+    }
+    absl::StatusOr<v1::Candidate> stored = stores_->candidates.Create(id, c);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    index_->Upsert(*stored);
+  }
+  int nonempty = 0;
+  for (int d = 0; d < 100; ++d) {
+    v1::Vacancy v = RandomVacancy(rng, d);
+    v.set_destination("ES");
+    v.clear_region();
+    v.clear_eligible_origins();
+    v.clear_required_credentials();
+    *v.mutable_window()->mutable_start() = date(first_day + d);
+    *v.mutable_window()->mutable_end() = date(first_day + d + 120);
+    const CompiledVacancy vacancy = Compile(v);
+    CandidateIndex::Query q;
+    q.vacancy = &vacancy;
+    q.world = &world_;
+    q.k = d % 3 == 0 ? 1 : 20;
+    const std::string what = absl::StrCat("start day ", d);
+    CandidateIndex::Result want = BruteForce(q);
+    absl::StatusOr<CandidateIndex::Result> got = index_->TopK(q, *evaluator_);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ExpectSame(*got, want, what);
+    if (!want.top.empty()) ++nonempty;
+  }
+  EXPECT_GE(nonempty, 60);
+}
+
+// Mostly one nationality, one availability window and one agency: a
+// posting list of several thousand candidates (several blocks of the scan,
+// the vector pass's tail at every block's end) where the screen skips
+// availability and, while the agency is licensed, the agency rule. Results
+// stay those of the brute force, also once that agency loses its licence
+// (the same index, another world: its candidates are no longer eligible,
+// while those of a nationality scanned first and another agency fill the
+// top k), and
+// after some candidates move to other windows.
+TEST_F(CandidateIndexTest, MatchesBruteForceOnALongPostingListAndWhenItsAgencyLosesItsLicence) {
+  std::mt19937 rng(20261204);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2600; ++i) {
+    const std::string id = absl::StrCat("c-", i);
+    v1::Candidate c = RandomCandidate(rng, id);
+    // The long list is EC's, scanned after CO's (origin order), so its
+    // candidates meet a top k already full and most are only counted.
+    c.set_nationality(i % 4 == 3 ? "CO" : "EC");
+    c.set_agency(i % 4 == 3 ? "agencies/ag-it" : "agencies/ag-co");
+    *c.mutable_availability() = MakeRange(2026, 1, 1, 2026, 1, 20 + static_cast<int>(rng() % 2));
+    if (i % 5 != 0) *c.mutable_availability() = MakeRange(2026, 1, 3, 2026, 12, 31);
+    absl::StatusOr<v1::Candidate> stored = stores_->candidates.Create(id, c);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    index_->Upsert(*stored);
+    ids.push_back(id);
+  }
+  MatchWorld revoked = world_;
+  const std::optional<uint32_t> ag_co = interner_.Find("ag-co");
+  ASSERT_TRUE(ag_co.has_value());
+  ASSERT_TRUE(revoked.agency_licence_valid.contains(*ag_co));
+  revoked.agency_licence_valid[*ag_co] = false;
+
+  auto check = [&](const std::string& phase) {
+    int nonempty = 0;
+    int revoked_full = 0;  // top k filled without the revoked agency's candidates
+    for (int n = 0; n < 8; ++n) {
+      v1::Vacancy v = RandomVacancy(rng, n);
+      v.set_destination("ES");
+      v.clear_region();
+      v.clear_eligible_origins();
+      *v.mutable_window() = MakeRange(2026, 3 + n % 4, 1 + n, 2026, 9, 30);
+      for (const MatchWorld* world : {&world_, &revoked}) {
+        const CompiledVacancy vacancy = evaluator_->Compile(v, nullptr, *world);
+        for (int k : {1, 50, 500}) {
+          CandidateIndex::Query q;
+          q.vacancy = &vacancy;
+          q.world = world;
+          q.k = k;
+          q.include_quota_exhausted = n % 2 == 1;
+          const std::string what = absl::StrCat(phase, " vacancy ", n, " k ", k, " revoked ",
+                                                world == &revoked);
+          CandidateIndex::Result want = BruteForce(q);
+          absl::StatusOr<CandidateIndex::Result> got = index_->TopK(q, *evaluator_);
+          ASSERT_TRUE(got.ok()) << got.status();
+          ExpectSame(*got, want, what);
+          for (const CandidateIndex::Hit& hit : got->top) {
+            bool licensed = true;
+            index_->WithView(hit.candidate_id, [&](const CandidateView& c) {
+              licensed = c.agency != *ag_co;
+            });
+            if (world == &revoked) {
+              EXPECT_TRUE(licensed) << what << " " << hit.candidate_id;
+            }
+          }
+          if (!want.top.empty()) ++nonempty;
+          if (world == &revoked && want.top.size() == static_cast<size_t>(k)) ++revoked_full;
+        }
+      }
+    }
+    EXPECT_GE(nonempty, 12) << phase;
+    EXPECT_GE(revoked_full, 4) << phase;
+  };
+  check("one window");
+  // Some move to other windows (other slices), some leave.
+  for (int i = 0; i < 400; ++i) {
+    const std::string& id = ids[rng() % ids.size()];
+    absl::StatusOr<v1::Candidate> written =
+        stores_->candidates.Mutate(id, "", [&rng](v1::Candidate& c) {
+          const int month = 1 + static_cast<int>(rng() % 6);
+          *c.mutable_availability() = MakeRange(2026, month, 1, 2026, month + 3, 28);
+          return absl::OkStatus();
+        });
+    ASSERT_TRUE(written.ok()) << written.status();
+    index_->Upsert(*written);
+  }
+  for (int i = 0; i < 300; ++i) {
+    const size_t at = rng() % ids.size();
+    ASSERT_TRUE(stores_->candidates.Delete(ids[at]).ok());
+    index_->Remove(ids[at]);
+    ids[at] = ids.back();
+    ids.pop_back();
+  }
+  ASSERT_EQ(index_->size(), ids.size());
+  check("moved");
 }
 
 TEST_F(CandidateIndexTest, ViewsEqualOwnedCandidatesAfterManyReplacements) {
