@@ -35,6 +35,11 @@ struct DatabaseOptions {
   // absl::InfiniteDuration() never purges in the background (tools, tests:
   // call PurgeNow). Default: 10 minutes.
   absl::Duration purge_delay = absl::Minutes(10);
+  // Flush every column family when the Database is destroyed, so the next
+  // open replays no WAL (a restart of 1M candidates replayed 600 MB). The
+  // WAL remains the crash path. Tests that damage the WAL after a close set
+  // it false, so that the WAL still holds the writes, as after a crash.
+  bool flush_on_close = true;
 };
 
 // The RocksDB database: one TransactionDB with the column families of keys.h.
@@ -92,6 +97,12 @@ class Database {
   void SchedulePurge();
 
  private:
+  // Writes a table for every column family (after rewriting one key, so
+  // that even an idle family records a new minimum WAL number): the WALs
+  // before it become obsolete. Used by Purge and by a clean close.
+  rocksdb::Status FlushAll();
+
+  bool flush_on_close_ = true;
   Database() = default;
 
   // Starts the background purge (none with an infinite delay) and schedules

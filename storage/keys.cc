@@ -45,6 +45,8 @@ absl::string_view FamilyName(Family f) {
       return "ledger";
     case Family::kAudit:
       return "audit";
+    case Family::kAllocationRounds:
+      return "allocation_rounds";
   }
   return "";
 }

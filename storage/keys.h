@@ -86,8 +86,9 @@ enum class Family {
   kReservations,
   kLedger,
   kAudit,
+  kAllocationRounds,
 };
-inline constexpr int kFamilyCount = 14;
+inline constexpr int kFamilyCount = 15;
 
 // RocksDB's name of a column family ("default" for kDefault).
 absl::string_view FamilyName(Family f);
@@ -148,6 +149,8 @@ bool ParsePurgePendingKey(absl::string_view key, Family& family, std::string& re
 
 // Keys in the meta family.
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
+// Rewritten before a flush of every family (Database::FlushAll); no meaning.
+inline constexpr absl::string_view kMetaFlushMarker = "flush_marker";
 inline constexpr absl::string_view kMetaPageTokenSecret = "page_token_secret";
 inline constexpr absl::string_view kMetaAuditTreeHead = "audit_tree_head";
 inline constexpr absl::string_view kSchemaVersion = "1";

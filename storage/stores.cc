@@ -114,4 +114,11 @@ RecordKind ReservationKind() {
   return kind;
 }
 
+RecordKind AllocationRoundKind() {
+  RecordKind kind;
+  kind.family = Family::kAllocationRounds;
+  kind.prototype = &v1::AllocationRound::default_instance();
+  return kind;
+}
+
 }  // namespace corridor::storage

@@ -2,6 +2,7 @@
 #define CORRIDOR_STORAGE_STORES_H_
 
 #include "corridor/v1/agency_service.pb.h"
+#include "corridor/v1/allocation_service.pb.h"
 #include "corridor/v1/agreement_service.pb.h"
 #include "corridor/v1/application_service.pb.h"
 #include "corridor/v1/candidate_service.pb.h"
@@ -24,6 +25,9 @@ RecordKind ApplicationKind();
 // Reservations are written only by the QuotaLedger (in its own batches);
 // the store serves reads and listings.
 RecordKind ReservationKind();
+// Allocation rounds (proposals and their confirmations); no personal data
+// beyond resource names.
+RecordKind AllocationRoundKind();
 
 // One store per kind of record, over one database. Quota cells are keyed by
 // QuotaCellKey(agreement_id, cell_id). Thread-safe.
@@ -37,7 +41,8 @@ struct Stores {
         agreements(db, AgreementKind()),
         quota_cells(db, QuotaCellKind()),
         applications(db, ApplicationKind()),
-        reservations(db, ReservationKind()) {}
+        reservations(db, ReservationKind()),
+        allocation_rounds(db, AllocationRoundKind()) {}
 
   RecordStore<v1::Agency> agencies;
   RecordStore<v1::Employer> employers;
@@ -47,6 +52,7 @@ struct Stores {
   RecordStore<v1::QuotaCell> quota_cells;
   RecordStore<v1::Application> applications;
   RecordStore<v1::Reservation> reservations;
+  RecordStore<v1::AllocationRound> allocation_rounds;
 };
 
 }  // namespace corridor::storage

@@ -209,8 +209,41 @@ std::string WalFile(const std::string& dir) {
   return newest;
 }
 
+// Bytes in the WAL files of a database directory.
+uintmax_t WalBytes(const std::string& dir) {
+  uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") bytes += entry.file_size();
+  }
+  return bytes;
+}
+
+TEST(DatabaseTest, ACleanCloseLeavesNoWalToReplayAndKeepsEveryWrite) {
+  for (bool flush_on_close : {true, false}) {
+    TestDatabase t(/*sync=*/true, flush_on_close);
+    {
+      Stores stores(t.db());
+      for (int i = 0; i < 200; ++i) {
+        const std::string id = absl::StrCat("ag-", i);
+        ASSERT_TRUE(stores.agencies.Create(id, testing_util::SampleAgency(id)).ok());
+      }
+    }
+    t.Close();
+    if (flush_on_close) {
+      EXPECT_EQ(WalBytes(t.path()), 0u) << "a clean close left WAL records to replay";
+    } else {
+      EXPECT_GT(WalBytes(t.path()), 0u) << "without the flush the writes are only in the WAL";
+    }
+    t.Reopen();
+    Stores stores(t.db());
+    for (int i = 0; i < 200; ++i) {
+      EXPECT_TRUE(stores.agencies.Get(absl::StrCat("ag-", i)).ok()) << i;
+    }
+  }
+}
+
 TEST(DatabaseTest, TornWalTailIsToleratedAndEarlierWritesSurvive) {
-  TestDatabase t(/*sync=*/true);
+  TestDatabase t(/*sync=*/true, /*flush_on_close=*/false);
   {
     Stores stores(t.db());
     for (int i = 0; i < 20; ++i) {
@@ -233,7 +266,7 @@ TEST(DatabaseTest, TornWalTailIsToleratedAndEarlierWritesSurvive) {
 }
 
 TEST(DatabaseTest, CorruptMiddleOfWalIsDataLoss) {
-  TestDatabase t(/*sync=*/true);
+  TestDatabase t(/*sync=*/true, /*flush_on_close=*/false);
   {
     Stores stores(t.db());
     for (int i = 0; i < 50; ++i) {

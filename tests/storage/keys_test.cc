@@ -15,7 +15,8 @@ TEST(KeysTest, FamilyNamesAreListedInOpenOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{"default", "agencies", "employers", "candidates",
                                              "vacancies", "agreements", "quota_cells",
                                              "applications", "indexes", "idempotency",
-                                             "meta", "reservations", "ledger", "audit"}));
+                                             "meta", "reservations", "ledger", "audit",
+                                             "allocation_rounds"}));
   EXPECT_EQ(FamilyName(Family::kQuotaCells), "quota_cells");
   EXPECT_EQ(FamilyName(Family::kMeta), "meta");
 }

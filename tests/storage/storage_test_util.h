@@ -52,7 +52,12 @@ inline absl::Time TestEpoch() { return absl::FromUnixSeconds(1700000000); }
 // WAL syncs are off unless asked for: durability is not what these tests measure.
 class TestDatabase {
  public:
-  explicit TestDatabase(bool sync = false) : clock_(TestEpoch()), sync_(sync) { Reopen(); }
+  // `flush_on_close` false keeps the writes in the WAL at Close (as after a
+  // crash), for tests that damage it.
+  explicit TestDatabase(bool sync = false, bool flush_on_close = true)
+      : clock_(TestEpoch()), sync_(sync), flush_on_close_(flush_on_close) {
+    Reopen();
+  }
 
   // Closes the database (if open) and opens it again on the same directory.
   void Reopen() {
@@ -61,6 +66,7 @@ class TestDatabase {
     options.path = path();
     options.sync = sync_;
     options.clock = &clock_;
+    options.flush_on_close = flush_on_close_;
     absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
@@ -75,6 +81,7 @@ class TestDatabase {
   ScopedTempDir dir_;
   FakeClock clock_;
   bool sync_;
+  bool flush_on_close_;
   std::unique_ptr<Database> db_;
 };
 
