@@ -82,6 +82,12 @@ absl::Status ValidateInstance(const Instance& instance) {
       return Bad(prefix + "score", absl::StrCat("must be finite and in 0..", kMaxScore));
     }
     if (e.leaf < -1 || e.leaf >= num_cells) return Bad(prefix + "leaf", "out of range");
+    // NaN fails every comparison, so it is caught here rather than read as
+    // "not given".
+    if (!(e.preference < 0) && (!std::isfinite(e.preference) || e.preference > kMaxScore)) {
+      return Bad(prefix + "preference",
+                 absl::StrCat("must be negative (not given), or finite and at most ", kMaxScore));
+    }
     const uint64_t key = (static_cast<uint64_t>(e.candidate) << 32) |
                          static_cast<uint32_t>(e.vacancy);
     if (!pairs.insert(key).second) {

@@ -62,6 +62,10 @@ struct Edge {
   int32_t vacancy = -1;    // index into Instance::vacancies
   double score = 0;        // 0..kMaxScore, finite
   int32_t leaf = -1;       // index into Instance::cells, or -1: uncapped
+  // The candidate's preference for this vacancy, read only by the stable
+  // objective: higher is preferred; a negative value means "not given", and
+  // then `score` stands in for it. When given: finite and <= kMaxScore.
+  double preference = -1;
 };
 
 // At most one edge per (candidate, vacancy) pair.

@@ -25,6 +25,9 @@ Nesting FindNesting(const Instance& instance);
 // Exact min-cost flow; `nesting` must be kVacancy or kCandidate and hold.
 absl::StatusOr<Result> SolveWelfareByFlow(const Instance& instance, Nesting nesting);
 
+// Deferred acceptance (stable.cc). INTERNAL if its own invariants fail.
+absl::StatusOr<Result> SolveStable(const Instance& instance);
+
 // Two-stage CBC 0-1 program; `start` is a feasible assignment used as the
 // first incumbent.
 absl::StatusOr<Result> SolveWelfareByMip(const Instance& instance,

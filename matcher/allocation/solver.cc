@@ -175,6 +175,8 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
       return internal::SolveGreedy(instance);
     case Objective::kFirstComeFirstServed:
       return internal::SolveFirstComeFirstServed(instance);
+    case Objective::kStable:
+      return internal::SolveStable(instance);
     case Objective::kMaxWelfare:
       break;
   }

@@ -20,8 +20,14 @@
 //                time (then id); each takes its best-scoring edge (ties:
 //                vacancy id) whose vacancy has a position and whose leaf path
 //                (else overflow path) has room.
-//
-// Stable (deferred acceptance) is not in this library yet.
+//   kStable      deferred acceptance, candidates proposing in their own order
+//                (Edge::preference, else the score; ties: score, then vacancy
+//                id); the round keeps
+//                contracts by its priority (greedy's order) while the kept
+//                set stays feasible under positions and the quota tree.
+//                Stable and candidate-optimal when the instance is
+//                vacancy-nested (`stable_guaranteed`); see docs/allocation.md,
+//                "Stable objective", for the definition.
 //
 // Thread-safety: Solve is a pure function of its arguments.
 
@@ -33,7 +39,7 @@
 
 namespace corridor::matcher::allocation {
 
-enum class Objective { kMaxWelfare, kGreedy, kFirstComeFirstServed };
+enum class Objective { kMaxWelfare, kGreedy, kFirstComeFirstServed, kStable };
 
 // How a result was computed.
 enum class Method {
@@ -42,6 +48,7 @@ enum class Method {
   kFlowVacancyNested,   // min-cost flow; each vacancy's edges share one leaf
   kFlowCandidateNested, // min-cost flow; each candidate's edges share one leaf
   kMip,                 // CBC on the 0-1 program
+  kDeferredAcceptance,  // the stable objective
 };
 
 struct SolveOptions {
@@ -71,11 +78,28 @@ struct Result {
   bool optimal = false;
   double placements_bound = 0;
   double score_bound_micros = 0;
+  // kStable only: true when the instance is vacancy-nested (every vacancy's
+  // edges name one leaf, or none has a leaf). Then the feasible sets form a
+  // matroid and the result is stable and the candidate-optimal stable
+  // assignment. False on crossing instances: the result is feasible but may
+  // have blocking pairs (a stable assignment may not exist); count them with
+  // FindBlockingPairs.
+  bool stable_guaranteed = false;
 };
 
 // INVALID_ARGUMENT for an invalid instance (ValidateInstance); INTERNAL if a
 // solver fails unexpectedly. The result always passes CheckAssignments.
 absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& options);
+
+// The blocking pairs of `assignments` (docs/allocation.md, "Stable
+// objective"): the edges z = (c, v) not assigned where c is unplaced or
+// strictly prefers z to its placement, and z fits beside every assigned edge
+// the round ranks above z (c's own placement included). Edge indices,
+// ascending. Assumes a valid instance and assignments that pass
+// CheckAssignments (an infeasible assignment's extra placements are ignored).
+// O(edges x the cells a routing search visits).
+std::vector<int32_t> FindBlockingPairs(const Instance& instance,
+                                       const std::vector<Assignment>& assignments);
 
 }  // namespace corridor::matcher::allocation
 
