@@ -291,6 +291,188 @@ absl::StatusOr<v1::Application> ApplicationLifecycle::Create(
       });
 }
 
+absl::StatusOr<int32_t> ApplicationLifecycle::PositionsFilled(
+    absl::string_view vacancy_id, absl::string_view except_application) const {
+  storage::ListQuery q;
+  q.scope = "lifecycle";
+  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationVacancy),
+                                std::string(vacancy_id)};
+  q.page_size = storage::kMaxPageSize;
+  int32_t filled = 0;
+  for (;;) {
+    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
+                              registry_.applications().store().List(q));
+    for (const v1::Application& a : page.items) {
+      if (a.name() != except_application && FillsPosition(a.state())) ++filled;
+    }
+    if (page.next_page_token.empty()) break;
+    q.page_token = page.next_page_token;
+  }
+  return filled;
+}
+
+absl::Status ApplicationLifecycle::CheckSelectable(const Parties& parties,
+                                                   absl::string_view application_name,
+                                                   absl::string_view what) const {
+  storage::ListQuery q;
+  q.scope = "lifecycle";
+  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
+                                parties.candidate_id};
+  q.page_size = storage::kMaxPageSize;
+  for (;;) {
+    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
+                              registry_.applications().store().List(q));
+    for (const v1::Application& a : page.items) {
+      if (a.name() != application_name && IsPlaced(a.state())) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "ALREADY_PLACED: ", CandidateName(parties.candidate_id),
+            " holds another placement: ", a.name(), " (", StateName(a.state()), ")"));
+      }
+    }
+    if (page.next_page_token.empty()) break;
+    q.page_token = page.next_page_token;
+  }
+  CORRIDOR_ASSIGN_OR_RETURN(const int32_t filled,
+                            PositionsFilled(parties.vacancy_id, application_name));
+  const int32_t positions = parties.vacancy.positions();
+  if (positions > 0 && filled >= positions) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": every position of ", VacancyName(parties.vacancy_id),
+                     " is filled (", filled, " of ", positions, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ApplicationLifecycle::SelectionCell(const Parties& parties,
+                                                                const Explanation& e,
+                                                                absl::string_view requested,
+                                                                absl::string_view what) const {
+  // The origin's separate cap for a protected occupation, else the requested
+  // cell (an allocation round's), else the leaf the Evaluator matched (the
+  // ledger tries its overflow).
+  std::string cell = requested.empty() ? e.leaf_cell : std::string(requested);
+  if (e.agreement.empty()) return cell;
+  CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, registry_.agreements().Get(e.agreement));
+  for (const v1::ProtectedOccupation& p : agreement.protected_occupations()) {
+    if (p.mode() != v1::PROTECTION_MODE_SEPARATE_CAP) continue;
+    if (!p.origin().empty() && p.origin() != parties.candidate->nationality()) continue;
+    if (!absl::StartsWith(parties.vacancy.isco_code(), p.isco_prefix())) continue;
+    cell = p.separate_cap_cell();
+  }
+  if (cell.empty()) {
+    CORRIDOR_ASSIGN_OR_RETURN(
+        bool any_cell,
+        registry_.quota_cells().store().AnyWithIdPrefix(absl::StrCat(e.agreement, "/")));
+    if (any_cell) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": no quota cell of agreement ", e.agreement,
+          " matches this placement, so no unit can be reserved"));
+    }
+  }
+  return cell;
+}
+
+absl::StatusOr<v1::Application> ApplicationLifecycle::PlaceFromRound(
+    const CallContext& call, const RoundPlacement& placement) {
+  CORRIDOR_ASSIGN_OR_RETURN(Principal who, Principal::Parse(call.principal));
+  // The request a replay is recognised by: the same placement of the same round.
+  v1::CreateApplicationRequest request;
+  request.mutable_application()->set_candidate(CandidateName(placement.candidate_id));
+  request.mutable_application()->set_vacancy(VacancyName(placement.vacancy_id));
+  request.mutable_application()->set_state(kSelected);
+  request.set_request_id(placement.request_id);
+  {
+    CORRIDOR_ASSIGN_OR_RETURN(std::optional<v1::Application> replay,
+                              ledger_.ApplicationReply(call, request.request_id(), request));
+    if (replay) return *std::move(replay);
+  }
+  CORRIDOR_ASSIGN_OR_RETURN(std::string id, ChooseResourceId("", 'a', "application_id"));
+  absl::StatusOr<Parties> parties = LoadParties(request.application());
+  if (!parties.ok()) return parties.status();
+  const std::string what = absl::StrCat(placement.round, ": ", request.application().candidate(),
+                                        " at ", request.application().vacancy());
+  if (!parties->candidate) {
+    return absl::NotFoundError(absl::StrCat(request.application().candidate(), " not found"));
+  }
+  const uint8_t roles = RolesOf(who, *parties);
+  if ((roles & (kRoleDestinationMinistry | kRoleOperator)) == 0) {
+    return absl::PermissionDeniedError(
+        "a round's placement is made by the destination ministry or an operator");
+  }
+  if (parties->vacancy.state() != v1::VACANCY_STATE_OPEN) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": ", request.application().vacancy(), " is not open"));
+  }
+  absl::MutexLock candidate_lock(&CandidateLock(parties->candidate_id));
+  absl::MutexLock vacancy_lock(&VacancyLock(parties->vacancy_id));
+  CORRIDOR_ASSIGN_OR_RETURN(Explanation e,
+                            engine_.ExplainPair(parties->candidate_id, parties->vacancy));
+  CORRIDOR_RETURN_IF_ERROR(IneligibleError(e, what, {Reason::kQuotaExhausted}));
+  if (!e.agreement.empty()) {
+    CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, registry_.agreements().Get(e.agreement));
+    for (const v1::ProtectedOccupation& p : agreement.protected_occupations()) {
+      if (p.mode() != v1::PROTECTION_MODE_ORIGIN_CONSENT) continue;
+      if (!p.origin().empty() && p.origin() != parties->candidate->nationality()) continue;
+      if (!absl::StartsWith(parties->vacancy.isco_code(), p.isco_prefix())) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": the occupation is protected by ", parties->candidate->nationality(),
+          "; a placement waits for the origin ministry's consent, so it goes through "
+          "CreateApplication and RecordOriginConsent"));
+    }
+  }
+  // No other open application for the pair.
+  {
+    storage::ListQuery q;
+    q.scope = "lifecycle";
+    q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
+                                  parties->candidate_id};
+    q.page_size = storage::kMaxPageSize;
+    for (;;) {
+      CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
+                                registry_.applications().store().List(q));
+      for (const v1::Application& a : page.items) {
+        if (a.vacancy() == request.application().vacancy() && !IsClosed(a.state())) {
+          return absl::AlreadyExistsError(absl::StrCat(what, ": an open application exists: ",
+                                                       a.name()));
+        }
+      }
+      if (page.next_page_token.empty()) break;
+      q.page_token = page.next_page_token;
+    }
+  }
+  CORRIDOR_RETURN_IF_ERROR(CheckSelectable(*parties, "", what));
+  CORRIDOR_ASSIGN_OR_RETURN(std::string cell, SelectionCell(*parties, e, placement.cell_id, what));
+
+  ApplicationPlan base;
+  if (!cell.empty()) {
+    base.effect = LedgerEffect::kReserve;
+    base.cell_key = storage::QuotaCellKey(e.agreement, cell);
+    base.dimensions =
+        QuotaLedger::PlacementDimensions(*parties->candidate, parties->vacancy, clock_.Now());
+  }
+  const std::string candidate = CandidateName(parties->candidate_id);
+  const std::string vacancy = VacancyName(parties->vacancy_id);
+  const std::string agreement = e.agreement.empty() ? "" : AgreementName(e.agreement);
+  const std::string actor = call.principal;
+  const std::string reason = "ALLOCATION_ROUND";
+  return ledger_.ChangeApplication(
+      call, id, request.request_id(), request,
+      [=](const v1::Application* current, absl::Time now) -> absl::StatusOr<ApplicationPlan> {
+        if (current != nullptr) {
+          return absl::AlreadyExistsError(absl::StrCat(ApplicationName(id), ": already exists"));
+        }
+        ApplicationPlan plan = base;
+        plan.next.set_candidate(candidate);
+        plan.next.set_vacancy(vacancy);
+        plan.next.set_agreement(agreement);
+        plan.next.set_state(kSelected);
+        plan.next.set_origin_consent(v1::ORIGIN_CONSENT_NOT_REQUIRED);
+        AddHistory(plan.next, kNone, kSelected, actor, now, reason);
+        plan.reason_code = reason;
+        return plan;
+      });
+}
+
 absl::StatusOr<v1::Application> ApplicationLifecycle::Transition(
     const CallContext& call, const v1::TransitionApplicationRequest& request) {
   CORRIDOR_ASSIGN_OR_RETURN(Principal who, Principal::Parse(call.principal));
@@ -361,69 +543,8 @@ absl::StatusOr<v1::Application> ApplicationLifecycle::Transition(
     CORRIDOR_ASSIGN_OR_RETURN(Explanation e,
                               engine_.ExplainPair(parties.candidate_id, parties.vacancy));
     CORRIDOR_RETURN_IF_ERROR(IneligibleError(e, request.name(), {Reason::kQuotaExhausted}));
-    storage::ListQuery q;
-    q.scope = "lifecycle";
-    q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
-                                  parties.candidate_id};
-    q.page_size = storage::kMaxPageSize;
-    for (;;) {
-      CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                                registry_.applications().store().List(q));
-      for (const v1::Application& a : page.items) {
-        if (a.name() != stored.name() && IsPlaced(a.state())) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "ALREADY_PLACED: ", stored.candidate(), " holds another placement: ", a.name(), " (",
-              StateName(a.state()), ")"));
-        }
-      }
-      if (page.next_page_token.empty()) break;
-      q.page_token = page.next_page_token;
-    }
-    {
-      storage::ListQuery vq;
-      vq.scope = "lifecycle";
-      vq.index = storage::IndexEntry{std::string(storage::kIndexApplicationVacancy),
-                                     parties.vacancy_id};
-      vq.page_size = storage::kMaxPageSize;
-      int32_t filled = 0;
-      for (;;) {
-        CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                                  registry_.applications().store().List(vq));
-        for (const v1::Application& a : page.items) {
-          if (a.name() != stored.name() && FillsPosition(a.state())) ++filled;
-        }
-        if (page.next_page_token.empty()) break;
-        vq.page_token = page.next_page_token;
-      }
-      const int32_t positions = parties.vacancy.positions();
-      if (positions > 0 && filled >= positions) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(request.name(), ": every position of ", stored.vacancy(),
-                         " is filled (", filled, " of ", positions, ")"));
-      }
-    }
-    // Which cell: the origin's separate cap for a protected occupation, else
-    // the leaf the Evaluator matched (the ledger tries its overflow).
-    std::string cell = e.leaf_cell;
-    if (!e.agreement.empty()) {
-      CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, registry_.agreements().Get(e.agreement));
-      for (const v1::ProtectedOccupation& p : agreement.protected_occupations()) {
-        if (p.mode() != v1::PROTECTION_MODE_SEPARATE_CAP) continue;
-        if (!p.origin().empty() && p.origin() != parties.candidate->nationality()) continue;
-        if (!absl::StartsWith(parties.vacancy.isco_code(), p.isco_prefix())) continue;
-        cell = p.separate_cap_cell();
-      }
-      if (cell.empty()) {
-        CORRIDOR_ASSIGN_OR_RETURN(
-            bool any_cell,
-            registry_.quota_cells().store().AnyWithIdPrefix(absl::StrCat(e.agreement, "/")));
-        if (any_cell) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              request.name(), ": no quota cell of agreement ", e.agreement,
-              " matches this placement, so no unit can be reserved"));
-        }
-      }
-    }
+    CORRIDOR_RETURN_IF_ERROR(CheckSelectable(parties, stored.name(), request.name()));
+    CORRIDOR_ASSIGN_OR_RETURN(std::string cell, SelectionCell(parties, e, "", request.name()));
     if (cell.empty()) {
       base.effect = LedgerEffect::kNone;  // an agreement without quota cells caps nothing
     } else {

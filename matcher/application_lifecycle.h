@@ -100,6 +100,34 @@ class ApplicationLifecycle {
   absl::StatusOr<v1::Application> RecordReturn(const CallContext& call,
                                                const v1::RecordReturnRequest& request);
 
+  // How many of the vacancy's positions applications fill (SELECTED through
+  // COMPLETED), not counting `except_application` (a name).
+  absl::StatusOr<int32_t> PositionsFilled(absl::string_view vacancy_id,
+                                          absl::string_view except_application = "") const;
+
+  // One placement of a confirmed allocation round.
+  struct RoundPlacement {
+    std::string candidate_id;
+    std::string vacancy_id;
+    // The cell the round drew the unit from (its leaf or the leaf's overflow
+    // cell); empty: the Evaluator's leaf. The ledger tries that cell's
+    // overflow when it is full.
+    std::string cell_id;
+    // "allocationRounds/{round}": recorded in the replay fingerprint.
+    std::string round;
+    // Idempotency of this placement (derived from the confirmation's).
+    std::string request_id;
+  };
+  // Creates an application directly in SELECTED with its unit reserved, in
+  // one ledger batch: how a confirmed round places a candidate, atomically
+  // per application. The checks of creation and selection both apply
+  // (eligibility but quota, one open application per pair, not placed
+  // elsewhere, a free position); a protected occupation needing the origin's
+  // consent is refused (it goes through CreateApplication). Only the
+  // vacancy's destination ministry or an operator. Replays by request_id.
+  absl::StatusOr<v1::Application> PlaceFromRound(const CallContext& call,
+                                                 const RoundPlacement& placement);
+
   // Adds the stay of every completed application to its candidate's history
   // where missing (after a crash between RecordReturn's two writes). Returns
   // how many were added.
@@ -109,6 +137,14 @@ class ApplicationLifecycle {
   struct Parties;
   absl::StatusOr<Parties> LoadParties(const v1::Application& application) const;
   uint8_t RolesOf(const Principal& who, const Parties& parties) const;
+  // Selection's checks besides eligibility: the candidate holds no other
+  // placement (than `application_name`), the vacancy has a free position.
+  absl::Status CheckSelectable(const Parties& parties, absl::string_view application_name,
+                               absl::string_view what) const;
+  // The cell a selection reserves from ("" when the agreement caps nothing).
+  absl::StatusOr<std::string> SelectionCell(const Parties& parties, const Explanation& e,
+                                            absl::string_view requested,
+                                            absl::string_view what) const;
   absl::Status AddStayToHistory(const v1::Application& application);
   absl::Mutex& CandidateLock(absl::string_view candidate_id);
   absl::Mutex& VacancyLock(absl::string_view vacancy_id);

@@ -387,6 +387,44 @@ absl::StatusOr<v1::RecommendVacanciesResponse> MatchEngine::Recommend(
   return response;
 }
 
+absl::StatusOr<std::vector<RoundEdge>> MatchEngine::RoundEdges(
+    const std::vector<std::string>& vacancy_ids, int per_vacancy, absl::Time deadline) {
+  CORRIDOR_ASSIGN_OR_RETURN(int k, CheckK(per_vacancy));
+  CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());
+  std::vector<RoundEdge> edges;
+  for (const std::string& vacancy_id : vacancy_ids) {
+    // Open vacancies are in id order.
+    auto it = std::lower_bound(
+        snapshot->vacancies.begin(), snapshot->vacancies.end(), vacancy_id,
+        [](const CompiledVacancy& v, const std::string& id) { return v.id < id; });
+    if (it == snapshot->vacancies.end() || it->id != vacancy_id) continue;
+    const CompiledVacancy& compiled = *it;
+    CandidateIndex::Query query;
+    query.vacancy = &compiled;
+    query.world = &snapshot->world;
+    query.k = k;
+    query.include_quota_exhausted = true;
+    query.deadline = deadline;
+    CORRIDOR_ASSIGN_OR_RETURN(CandidateIndex::Result result, index_->TopK(query, evaluator_));
+    for (const CandidateIndex::Hit& hit : result.top) {
+      RoundEdge edge;
+      bool found = index_->WithView(hit.candidate_id, [&](const CandidateView& view) {
+        const Explanation e = evaluator_.Explain(view, compiled, snapshot->world);
+        edge.score = e.score;
+        edge.agreement = e.agreement;
+        edge.leaf_cell = e.leaf_cell;
+        edge.nationality = UnpackCountry(view.nationality);
+      });
+      if (!found) continue;  // Deleted since the scan.
+      edge.candidate_id = hit.candidate_id;
+      edge.registered_micros = hit.registered_micros;
+      edge.vacancy_id = vacancy_id;
+      edges.push_back(std::move(edge));
+    }
+  }
+  return edges;
+}
+
 absl::StatusOr<Explanation> MatchEngine::ExplainPair(absl::string_view candidate_id,
                                                      const v1::Vacancy& vacancy) {
   CORRIDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, Current());

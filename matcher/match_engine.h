@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -28,6 +29,19 @@ namespace corridor::matcher {
 // employers, placed candidates) is reloaded from storage when a write marks
 // it stale. Authorisation has happened before these are called.
 // Thread-safe; the references must outlive this object.
+// One candidate-vacancy pair of an allocation round (AllocationRounds).
+struct RoundEdge {
+  std::string candidate_id;
+  int64_t registered_micros = 0;
+  std::string nationality;  // ISO 3166-1 alpha-2
+  std::string vacancy_id;
+  double score = 0;
+  // The agreement covering the placement and the most specific cell
+  // matching it ("" when none), as ExplainPair gives them.
+  std::string agreement;
+  std::string leaf_cell;
+};
+
 class MatchEngine : public RegistryObserver {
  public:
   // Builds the index from every stored candidate.
@@ -58,6 +72,13 @@ class MatchEngine : public RegistryObserver {
   // placement would use. NOT_FOUND (candidate); the vacancy's compile errors.
   absl::StatusOr<Explanation> ExplainPair(absl::string_view candidate_id,
                                           const v1::Vacancy& vacancy);
+
+  // The edges of an allocation round: for each open vacancy in
+  // `vacancy_ids` (others are skipped), its `per_vacancy` (1..500) best
+  // candidates that are eligible but for quota (the round decides quota),
+  // from the index as ShortlistCandidates ranks them. DEADLINE_EXCEEDED.
+  absl::StatusOr<std::vector<RoundEdge>> RoundEdges(const std::vector<std::string>& vacancy_ids,
+                                                    int per_vacancy, absl::Time deadline);
 
   // RegistryObserver.
   void CandidateWritten(const v1::Candidate& candidate) override;

@@ -49,6 +49,8 @@ class Registry {
   Collection<v1::Agency>& agencies() { return agencies_; }
   Collection<v1::Employer>& employers() { return employers_; }
   Collection<v1::Candidate>& candidates() { return candidates_; }
+  // The stores under the collections (records without a collection: allocation rounds).
+  storage::Stores& stores() { return stores_; }
   Collection<v1::Vacancy>& vacancies() { return vacancies_; }
   Collection<v1::Agreement>& agreements() { return agreements_; }
   Collection<v1::QuotaCell>& quota_cells() { return quota_cells_; }

@@ -163,7 +163,11 @@ bool Authorizer::AllowsName(const Principal& who, Rule rule, absl::string_view n
     absl::StatusOr<v1::Reservation> r = registry_.reservations().Get(id);
     return r.ok() && Allows(who, rule, *r);
   }
-  // Allocation rounds are not stored yet: nothing to own.
+  if (collection == "allocationRounds") {
+    // A round belongs to the parties of its agreement.
+    absl::StatusOr<v1::AllocationRound> r = registry_.stores().allocation_rounds.Get(id);
+    return r.ok() && AllowsName(who, rule, r->agreement());
+  }
   return false;
 }
 

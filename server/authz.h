@@ -31,9 +31,11 @@ class Authorizer {
 
   // Whether `who` may see `record` (a resource message) under `rule`.
   bool Allows(const Principal& who, Rule rule, const google::protobuf::Message& record) const;
+  // The same for the resource named `name` ("agreements/a", ...); false when
+  // it does not exist.
+  bool AllowsName(const Principal& who, Rule rule, absl::string_view name) const;
 
  private:
-  bool AllowsName(const Principal& who, Rule rule, absl::string_view name) const;
 
   matcher::Registry& registry_;
 };

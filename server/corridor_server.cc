@@ -53,6 +53,13 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   s->options_ = std::move(options);
   ServerOptions& o = s->options_;
   Clock& clock = o.clock != nullptr ? *o.clock : SystemClock();
+  // Wall time of each start-up step (the injected clock may be a test's).
+  absl::Time step_start = absl::Now();
+  auto step_done = [&s, &step_start](absl::string_view name) {
+    const absl::Time now = absl::Now();
+    s->startup_steps_.emplace_back(std::string(name), now - step_start);
+    step_start = now;
+  };
 
   CORRIDOR_ASSIGN_OR_RETURN(s->iso_codes_, IsoCodes::Load(o.iso_codes_dir));
   if (o.esco_dir.empty()) {
@@ -60,6 +67,7 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   } else {
     CORRIDOR_ASSIGN_OR_RETURN(s->taxonomy_, matcher::Taxonomy::LoadEsco(o.esco_dir));
   }
+  step_done("reference data");
   s->validator_ = std::make_unique<matcher::Validator>(*s->iso_codes_, *s->taxonomy_, clock);
   if (o.tokens.empty()) {
     if (o.token_file.empty()) return absl::InvalidArgumentError("--token-file: required");
@@ -75,6 +83,7 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   db_options.sync = o.sync_writes;
   db_options.clock = &clock;
   CORRIDOR_ASSIGN_OR_RETURN(s->database_, storage::Database::Open(db_options));
+  step_done("database");
   std::string key_file = o.audit_key_file;
   if (key_file.empty()) {
     key_file = absl::StrCat(o.data_dir, "/audit-signing.key");
@@ -84,16 +93,19 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   CORRIDOR_ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromFile(key_file));
   // Refuses a log that was edited, reordered, dropped or truncated.
   CORRIDOR_ASSIGN_OR_RETURN(s->audit_log_, storage::AuditLog::Open(*s->database_, std::move(key)));
+  step_done("audit log");
   s->stores_ = std::make_unique<storage::Stores>(*s->database_);
   matcher::QuotaLedgerOptions ledger_options;
   ledger_options.expiry_interval = o.hold_expiry_interval;
   // Refuses counters that differ from the reservations or the log's replay.
   CORRIDOR_ASSIGN_OR_RETURN(
       s->ledger_, matcher::QuotaLedger::Start(*s->stores_, *s->audit_log_, clock, ledger_options));
+  step_done("quota ledger");
   // The candidate index is rebuilt from storage before any call is served.
   CORRIDOR_ASSIGN_OR_RETURN(
       s->match_engine_,
       matcher::MatchEngine::Start(*s->stores_, *s->taxonomy_, clock, s->ledger_.get()));
+  step_done("candidate index");
   s->ledger_->OnUsageChanged([engine = s->match_engine_.get()] { engine->WorldChanged(); });
   s->registry_ = std::make_unique<matcher::Registry>(*s->stores_, *s->validator_,
                                                      s->match_engine_.get());
@@ -102,6 +114,7 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
   // Completed stays missing from their candidates' history (a crash between
   // RecordReturn's two writes) are added before serving.
   CORRIDOR_RETURN_IF_ERROR(s->lifecycle_->ReconcileReturns().status());
+  step_done("returns");
   s->authorizer_ = std::make_unique<Authorizer>(*s->registry_);
   s->gate_ = std::make_unique<Gate>(*s->authenticator_, *s->authorizer_, o.max_call_duration);
   const Gate& gate = *s->gate_;
@@ -117,7 +130,9 @@ absl::StatusOr<std::unique_ptr<CorridorServer>> CorridorServer::Start(ServerOpti
                                                *s->application_watch_);
   s->match_service_ = std::make_unique<MatchServiceImpl>(gate, *s->match_engine_);
   s->ledger_service_ = std::make_unique<LedgerServiceImpl>(gate, registry, *s->ledger_);
-  s->allocation_service_ = std::make_unique<AllocationServiceImpl>(gate);
+  s->allocation_rounds_ = std::make_unique<matcher::AllocationRounds>(
+      *s->stores_, registry, *s->ledger_, *s->match_engine_, *s->lifecycle_, clock);
+  s->allocation_service_ = std::make_unique<AllocationServiceImpl>(gate, *s->allocation_rounds_);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(gate, *s->audit_log_, *s->stores_);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -11,6 +13,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
 #include "matcher/match_engine.h"
+#include "matcher/allocation_rounds.h"
 #include "matcher/application_lifecycle.h"
 #include "matcher/quota_ledger.h"
 #include "storage/audit_log.h"
@@ -79,6 +82,11 @@ class CorridorServer {
   std::shared_ptr<grpc::Channel> InProcessChannel();
   // The bound port (useful with a ":0" listen address); 0 when in-process only.
   int port() const { return port_; }
+  // How long each step of Start took, in order (name, duration): what an
+  // operator reads when a restart is slow.
+  const std::vector<std::pair<std::string, absl::Duration>>& startup_steps() const {
+    return startup_steps_;
+  }
 
   // Graceful shutdown: health goes NOT_SERVING, new calls are refused,
   // in-flight calls get up to `grace` to finish (WatchApplications streams
@@ -107,6 +115,7 @@ class CorridorServer {
   std::unique_ptr<matcher::MatchEngine> match_engine_;
   std::unique_ptr<matcher::Registry> registry_;
   std::unique_ptr<matcher::ApplicationLifecycle> lifecycle_;
+  std::unique_ptr<matcher::AllocationRounds> allocation_rounds_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<Gate> gate_;
@@ -122,6 +131,7 @@ class CorridorServer {
   std::unique_ptr<AllocationServiceImpl> allocation_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   int port_ = 0;
+  std::vector<std::pair<std::string, absl::Duration>> startup_steps_;
   bool shut_down_ = false;
   // Declared last: destroyed first.
   std::unique_ptr<grpc::Server> server_;

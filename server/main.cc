@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "server/corridor_server.h"
 
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
   std::cerr << "corridord: serving on " << options.listen_address << " (port "
             << (*server)->port() << "), data in " << options.data_dir
             << (options.tls_cert_file.empty() ? ", plaintext" : ", TLS") << std::endl;
+  std::cerr << "corridord: start-up";
+  for (const auto& [step, took] : (*server)->startup_steps()) {
+    std::cerr << " " << step << " " << absl::StrFormat("%.2f s", absl::ToDoubleSeconds(took)) << ";";
+  }
+  std::cerr << std::endl;
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

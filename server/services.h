@@ -17,6 +17,7 @@
 #include "corridor/v1/vacancy_service.grpc.pb.h"
 #include "matcher/match_engine.h"
 #include "matcher/quota_ledger.h"
+#include "matcher/allocation_rounds.h"
 #include "matcher/application_lifecycle.h"
 #include "matcher/registry.h"
 #include "server/application_watch.h"
@@ -215,12 +216,10 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
   matcher::QuotaLedger& ledger_;
 };
 
-// Services whose behaviour arrives with later issues: every call is
-// authorised, then answered UNIMPLEMENTED.
-
 class AllocationServiceImpl final : public v1::AllocationService::Service {
  public:
-  explicit AllocationServiceImpl(const Gate& gate) : gate_(gate) {}
+  AllocationServiceImpl(const Gate& gate, matcher::AllocationRounds& rounds)
+      : gate_(gate), rounds_(rounds) {}
   Status CreateAllocationRound(ServerContext* ctx, const v1::CreateAllocationRoundRequest* req,
                                v1::AllocationRound* resp) override;
   Status GetAllocationRound(ServerContext* ctx, const v1::GetAllocationRoundRequest* req,
@@ -232,6 +231,7 @@ class AllocationServiceImpl final : public v1::AllocationService::Service {
 
  private:
   const Gate& gate_;
+  matcher::AllocationRounds& rounds_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {

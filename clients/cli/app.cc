@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "clients/cli/application_commands.h"
+#include "clients/cli/round_commands.h"
 #include "clients/cli/audit_commands.h"
 #include "clients/cli/demo_commands.h"
 #include "clients/cli/match_commands.h"
@@ -443,6 +444,82 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
   list_reservations->callback([&] {
     action = with_server(
         [&](const Connection& c) { return RunListReservations(c, io, list_reservations_args); });
+  });
+
+  // Allocation rounds.
+  CLI::App* rounds = app.add_subcommand(
+      "rounds", "Allocation rounds: propose (or what-if), show, list, confirm");
+  rounds->require_subcommand(1);
+  rounds->fallthrough();
+  CreateRoundArgs create_round_args;
+  CLI::App* create_round = rounds->add_subcommand(
+      "create", "Compute a proposal for an agreement's open vacancies in a period");
+  create_round->fallthrough();
+  create_round->add_option("--agreement", create_round_args.agreement, "agreements/{id} or {id}")
+      ->required();
+  create_round->add_option("--from", create_round_args.from, "first day of the period, YYYY-MM-DD")
+      ->required();
+  create_round->add_option("--to", create_round_args.to, "last day of the period, YYYY-MM-DD")
+      ->required();
+  create_round
+      ->add_option("--objective", create_round_args.objective,
+                   "welfare (most placements, then score), stable, fcfs or greedy")
+      ->check(CLI::IsMember({"welfare", "stable", "fcfs", "greedy"}));
+  create_round->add_option("--vacancy", create_round_args.vacancies,
+                           "only these vacancies (repeatable; default: every open one in scope)");
+  create_round->add_flag("--what-if", create_round_args.what_if,
+                         "a what-if round: the ledger is not touched and it cannot be confirmed");
+  create_round->add_option("--cap", create_round_args.caps,
+                           "CELL=N: another cap for a cell (repeatable; with --what-if)");
+  create_round->add_option("--edges-per-candidate", create_round_args.edges_per_candidate,
+                           "each candidate's best vacancies considered (1..500; default 20)");
+  create_round->add_option("--rows", create_round_args.rows,
+                           "rows of assignments and unplaced candidates printed (0: all)");
+  create_round->add_option("--request-id", create_round_args.request_id,
+                           "makes the call safe to retry (default: a fresh one)");
+  create_round->callback([&] {
+    action = with_server([&](const Connection& c) { return RunCreateRound(c, io, create_round_args); });
+  });
+  std::string round_name;
+  int round_rows = 20;
+  CLI::App* get_round = rounds->add_subcommand("get", "Show one round");
+  get_round->fallthrough();
+  get_round->add_option("name", round_name, "allocationRounds/{id} or {id}")->required();
+  get_round->add_option("--rows", round_rows, "rows printed per table (0: all)");
+  get_round->callback([&] {
+    action = with_server([&](const Connection& c) { return RunGetRound(c, io, round_name, round_rows); });
+  });
+  std::string rounds_filter;
+  CLI::App* list_rounds = rounds->add_subcommand("list", "List rounds");
+  list_rounds->fallthrough();
+  list_rounds->add_option("--filter", rounds_filter,
+                          "fields agreement, state, e.g. 'state = \"CONFIRMED\"'");
+  list_rounds->callback([&] {
+    action = with_server([&](const Connection& c) { return RunListRounds(c, io, rounds_filter); });
+  });
+  std::string compare_first, compare_second;
+  CLI::App* compare_rounds = rounds->add_subcommand(
+      "compare", "Two rounds' fills side by side (by cell, origin, occupation)");
+  compare_rounds->fallthrough();
+  compare_rounds->add_option("first", compare_first, "allocationRounds/{id} or {id}")->required();
+  compare_rounds->add_option("second", compare_second, "allocationRounds/{id} or {id}")->required();
+  compare_rounds->callback([&] {
+    action = with_server([&](const Connection& c) {
+      return RunCompareRounds(c, io, compare_first, compare_second);
+    });
+  });
+  ConfirmRoundArgs confirm_round_args;
+  CLI::App* confirm_round = rounds->add_subcommand(
+      "confirm", "Place a proposal: applications SELECTED with their units reserved");
+  confirm_round->fallthrough();
+  confirm_round->add_option("name", confirm_round_args.name, "allocationRounds/{id} or {id}")
+      ->required();
+  confirm_round->add_option("--etag", confirm_round_args.etag, "refuse if the round changed");
+  confirm_round->add_option("--request-id", confirm_round_args.request_id,
+                            "makes the call safe to retry (default: a fresh one)");
+  confirm_round->callback([&] {
+    action = with_server(
+        [&](const Connection& c) { return RunConfirmRound(c, io, confirm_round_args); });
   });
 
   // Applications and their lifecycle.

@@ -182,6 +182,7 @@ void TestServer::Start() {
   vacancies = v1::VacancyService::NewStub(channel_);
   agreements = v1::AgreementService::NewStub(channel_);
   applications = v1::ApplicationService::NewStub(channel_);
+  allocation = v1::AllocationService::NewStub(channel_);
   match = v1::MatchService::NewStub(channel_);
   ledger = v1::LedgerService::NewStub(channel_);
   audit = v1::AuditService::NewStub(channel_);

@@ -10,6 +10,7 @@
 
 #include "corridor/v1/agency_service.grpc.pb.h"
 #include "corridor/v1/agreement_service.grpc.pb.h"
+#include "corridor/v1/allocation_service.grpc.pb.h"
 #include "corridor/v1/application_service.grpc.pb.h"
 #include "corridor/v1/audit_service.grpc.pb.h"
 #include "corridor/v1/ledger_service.grpc.pb.h"
@@ -71,6 +72,7 @@ class TestServer {
   std::unique_ptr<v1::LedgerService::Stub> ledger;
   std::unique_ptr<v1::AuditService::Stub> audit;
   std::unique_ptr<v1::ApplicationService::Stub> applications;
+  std::unique_ptr<v1::AllocationService::Stub> allocation;
 
  private:
   void Start();
