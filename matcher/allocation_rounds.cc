@@ -30,6 +30,9 @@ constexpr int kCandidatesPerVacancy = 500;
 constexpr int64_t kMaxCap = 10'000'000;
 // A crossing round's CBC stages get this long each before the best found is kept.
 constexpr double kMipSecondsPerStage = 20;
+// Edge::preference = preference fit (0..1) * kPreferenceStep + score: the fit
+// decides, the score breaks its ties (scores stay below the step).
+constexpr double kPreferenceStep = 100'000;
 
 bool ValidDate(const v1::Date& d) {
   if (d.year() < 1900 || d.year() > 2200 || d.month() < 1 || d.month() > 12 || d.day() < 1) {
@@ -323,6 +326,10 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
       edge.candidate = it->second;
       edge.vacancy = vacancy_index.at(e.vacancy_id);
       edge.score = e.score;
+      // The candidate's order for the stable objective: first the share of
+      // its stated preferences the vacancy meets, then its score there.
+      edge.preference = std::clamp(e.preference_fit, 0.0, 1.0) * kPreferenceStep +
+                        std::clamp(e.score, 0.0, kPreferenceStep - 1);
       auto leaf = cell_index.find(e.leaf_cell);
       edge.leaf = e.leaf_cell.empty() || leaf == cell_index.end() ? -1 : leaf->second;
       inst.edges.push_back(edge);

@@ -411,6 +411,9 @@ absl::StatusOr<std::vector<RoundEdge>> MatchEngine::RoundEdges(
       bool found = index_->WithView(hit.candidate_id, [&](const CandidateView& view) {
         const Explanation e = evaluator_.Explain(view, compiled, snapshot->world);
         edge.score = e.score;
+        for (const ComponentScore& c : e.components) {
+          if (c.component == Component::kPreferenceFit) edge.preference_fit = c.raw;
+        }
         edge.agreement = e.agreement;
         edge.leaf_cell = e.leaf_cell;
         edge.nationality = UnpackCountry(view.nationality);

@@ -36,6 +36,10 @@ struct RoundEdge {
   std::string nationality;  // ISO 3166-1 alpha-2
   std::string vacancy_id;
   double score = 0;
+  // The preference-fit component's raw value (0..1): the share of the
+  // candidate's stated preferences (destinations, schemes, occupations) the
+  // vacancy meets.
+  double preference_fit = 0;
   // The agreement covering the placement and the most specific cell
   // matching it ("" when none), as ExplainPair gives them.
   std::string agreement;
