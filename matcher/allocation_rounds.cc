@@ -175,7 +175,7 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   if (in.edges_per_candidate() < 0 || in.edges_per_candidate() > kMaxEdgesPerCandidate) {
     return Invalid("allocation_round.edges_per_candidate", "must be 0..500 (0 means 20)");
   }
-  const int edges_per_candidate =
+  int edges_per_candidate =
       in.edges_per_candidate() == 0 ? kDefaultEdgesPerCandidate : in.edges_per_candidate();
   absl::StatusOr<v1::Agreement> agreement = registry_.agreements().Get(agreement_id);
   if (!agreement.ok()) return agreement.status();
@@ -266,16 +266,16 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   }
 
   // ---- The instance.
+  // Vacancies and cells first; the edges are added per budget below.
   RoundInstance r;
   r.agreement_id = agreement_id;
-  alloc::Instance& inst = r.instance;
   absl::flat_hash_map<std::string, int32_t> vacancy_index;
   std::vector<std::string> vacancy_ids;
   for (const v1::Vacancy& v : vacancies) {
     CORRIDOR_ASSIGN_OR_RETURN(std::string id, ParseResourceName(v.name(), "vacancies", "name"));
     CORRIDOR_ASSIGN_OR_RETURN(int32_t filled, lifecycle_.PositionsFilled(id));
-    vacancy_index[id] = static_cast<int32_t>(inst.vacancies.size());
-    inst.vacancies.push_back(alloc::Vacancy{id, std::max<int64_t>(v.positions() - filled, 0)});
+    vacancy_index[id] = static_cast<int32_t>(r.instance.vacancies.size());
+    r.instance.vacancies.push_back(alloc::Vacancy{id, std::max<int64_t>(v.positions() - filled, 0)});
     r.isco_code.push_back(v.isco_code());
     vacancy_ids.push_back(id);
   }
@@ -296,53 +296,86 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
                             overflow->second == static_cast<int32_t>(i)
                         ? -1
                         : overflow->second;
-    inst.cells.push_back(std::move(cell));
+    r.instance.cells.push_back(std::move(cell));
   }
   CORRIDOR_ASSIGN_OR_RETURN(std::vector<RoundEdge> found,
                             engine_.RoundEdges(vacancy_ids, kCandidatesPerVacancy, deadline));
-  // Each candidate's best edges of this agreement (score, then vacancy id).
+  // This agreement's placements only, each candidate's best first (score,
+  // then vacancy id).
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [&](const RoundEdge& e) { return e.agreement != agreement_id; }),
+              found.end());
   std::stable_sort(found.begin(), found.end(), [](const RoundEdge& a, const RoundEdge& b) {
     if (a.candidate_id != b.candidate_id) return a.candidate_id < b.candidate_id;
     if (a.score != b.score) return a.score > b.score;
     return a.vacancy_id < b.vacancy_id;
   });
-  int64_t edges_considered = 0;
-  absl::flat_hash_map<std::string, int32_t> candidate_index;
-  for (size_t i = 0; i < found.size();) {
-    size_t end = i;
-    while (end < found.size() && found[end].candidate_id == found[i].candidate_id) ++end;
-    int kept = 0;
-    for (size_t j = i; j < end && kept < edges_per_candidate; ++j) {
-      const RoundEdge& e = found[j];
-      if (e.agreement != agreement_id) continue;  // another agreement's placement
-      ++edges_considered;
-      auto [it, added] =
-          candidate_index.emplace(e.candidate_id, static_cast<int32_t>(inst.candidates.size()));
-      if (added) {
-        inst.candidates.push_back(alloc::Candidate{e.candidate_id, e.registered_micros});
-        r.nationality.push_back(e.nationality);
+  // The instance with each candidate's best k edges; *dropped counts the rest.
+  const RoundInstance base = r;
+  auto with_edges = [&](int k, int64_t* dropped) {
+    RoundInstance out = base;
+    *dropped = 0;
+    absl::flat_hash_map<std::string, int32_t> candidate_index;
+    for (size_t i = 0; i < found.size();) {
+      size_t end = i;
+      while (end < found.size() && found[end].candidate_id == found[i].candidate_id) ++end;
+      for (size_t j = i; j < end; ++j) {
+        const RoundEdge& e = found[j];
+        if (static_cast<int>(j - i) >= k) {
+          ++*dropped;
+          continue;
+        }
+        auto [it, added] = candidate_index.emplace(
+            e.candidate_id, static_cast<int32_t>(out.instance.candidates.size()));
+        if (added) {
+          out.instance.candidates.push_back(alloc::Candidate{e.candidate_id, e.registered_micros});
+          out.nationality.push_back(e.nationality);
+        }
+        alloc::Edge edge;
+        edge.candidate = it->second;
+        edge.vacancy = vacancy_index.at(e.vacancy_id);
+        edge.score = e.score;
+        // The candidate's order for the stable objective: first the share of
+        // its stated preferences the vacancy meets, then its score there.
+        edge.preference = std::clamp(e.preference_fit, 0.0, 1.0) * kPreferenceStep +
+                          std::clamp(e.score, 0.0, kPreferenceStep - 1);
+        auto leaf = cell_index.find(e.leaf_cell);
+        edge.leaf = e.leaf_cell.empty() || leaf == cell_index.end() ? -1 : leaf->second;
+        out.instance.edges.push_back(edge);
       }
-      alloc::Edge edge;
-      edge.candidate = it->second;
-      edge.vacancy = vacancy_index.at(e.vacancy_id);
-      edge.score = e.score;
-      // The candidate's order for the stable objective: first the share of
-      // its stated preferences the vacancy meets, then its score there.
-      edge.preference = std::clamp(e.preference_fit, 0.0, 1.0) * kPreferenceStep +
-                        std::clamp(e.score, 0.0, kPreferenceStep - 1);
-      auto leaf = cell_index.find(e.leaf_cell);
-      edge.leaf = e.leaf_cell.empty() || leaf == cell_index.end() ? -1 : leaf->second;
-      inst.edges.push_back(edge);
-      ++kept;
+      i = end;
     }
-    i = end;
-  }
+    return out;
+  };
 
   // ---- Solve, explain, compare.
   alloc::SolveOptions options;
   options.objective = ToObjective(in.objective());
   options.mip_time_limit_seconds = kMipSecondsPerStage;
-  CORRIDOR_ASSIGN_OR_RETURN(alloc::Result result, alloc::Solve(inst, options));
+  int64_t edges_dropped = 0;
+  r = with_edges(edges_per_candidate, &edges_dropped);
+  CORRIDOR_ASSIGN_OR_RETURN(alloc::Result result, alloc::Solve(r.instance, options));
+  // With the default budget, a round that left pairs out is solved again
+  // with twice the budget until that changes neither the placements nor the
+  // total score (or nothing is left out): the proposal then does not depend
+  // on the budget.
+  while (in.edges_per_candidate() == 0 && edges_dropped > 0 &&
+         edges_per_candidate < kMaxEdgesPerCandidate) {
+    const int wider = std::min(2 * edges_per_candidate, kMaxEdgesPerCandidate);
+    int64_t wider_dropped = 0;
+    RoundInstance wide = with_edges(wider, &wider_dropped);
+    CORRIDOR_ASSIGN_OR_RETURN(alloc::Result wide_result, alloc::Solve(wide.instance, options));
+    const bool same = wide_result.placements == result.placements &&
+                      wide_result.total_score_micros == result.total_score_micros;
+    if (same) break;
+    r = std::move(wide);
+    result = std::move(wide_result);
+    edges_per_candidate = wider;
+    edges_dropped = wider_dropped;
+  }
+  const alloc::Instance& inst = r.instance;
+  const int64_t edges_considered = static_cast<int64_t>(inst.edges.size());
+  // ---- Solve, explain, compare.
   CORRIDOR_ASSIGN_OR_RETURN(alloc::Proposal proposal,
                             alloc::ExplainProposal(inst, result, options,
                                                    ResolveBudget(inst, result.method)));
@@ -377,6 +410,7 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   }
   round.set_candidates_considered(static_cast<int64_t>(inst.candidates.size()));
   round.set_edges_considered(edges_considered);
+  round.set_edges_dropped(edges_dropped);
   for (const alloc::Assignment& a : result.assignments) {
     const alloc::Edge& e = inst.edges[a.edge];
     v1::Assignment* out = round.add_assignments();

@@ -65,7 +65,9 @@ int Print(const Io& io, const v1::AllocationRound& r, int rows) {
       << (r.what_if() ? "  (what-if)" : "") << "\n  agreement " << r.agreement() << ", period "
       << RangeLabel(r.period()) << ", " << r.candidates_considered() << " candidates, "
       << r.edges_considered() << " eligible pairs (best " << r.edges_per_candidate()
-      << " per candidate)\n";
+      << " per candidate"
+      << (r.edges_dropped() > 0 ? absl::StrCat(", ", r.edges_dropped(), " more left out") : "")
+      << ")\n";
   std::string how = r.method();
   if (r.objective() == v1::ALLOCATION_OBJECTIVE_MAX_WELFARE) {
     how += r.optimal() ? ", proven optimal" : absl::StrFormat(", gap to LP bound %.4f%%", 100 * r.lp_gap());

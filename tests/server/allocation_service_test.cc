@@ -185,6 +185,12 @@ TEST_F(AllocationServiceTest, ALargerEdgeBudgetDoesNotChangeTheResult) {
     EXPECT_EQ(r.first, results.back().first);
     EXPECT_NEAR(r.second, results.back().second, 1e-9);
   }
+  // The default budget (20) leaves nothing out here and says so.
+  v1::AllocationRound automatic;
+  ASSERT_TRUE(Create(Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE), &automatic).ok());
+  EXPECT_EQ(automatic.edges_per_candidate(), 20);
+  EXPECT_EQ(automatic.edges_dropped(), 0);
+  EXPECT_EQ(automatic.edges_considered(), 16);
 }
 
 TEST_F(AllocationServiceTest, FirstComeFirstServedPlacesByRegistrationAndSaysSo) {
