@@ -4,6 +4,8 @@
 // and the ledger, skipping what became impossible.
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <functional>
 #include <map>
 #include <set>
@@ -299,6 +301,62 @@ TEST_F(AllocationServiceTest, ConfirmationReservesThroughTheLifecycleAndSkipsWha
   ASSERT_TRUE(server_.allocation->GetAllocationRound(server_.As("operator").get(), get, &stored).ok());
   EXPECT_EQ(stored.state(), v1::ALLOCATION_ROUND_STATE_CONFIRMED);
   EXPECT_EQ(stored.confirmations_size(), 3);
+}
+
+TEST_F(AllocationServiceTest, AConfirmationInterruptedHalfWayIsCompletedWithoutDoubleUnits) {
+  v1::AllocationRound round;
+  ASSERT_TRUE(Create(Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE), &round).ok());
+  ASSERT_EQ(round.placements(), 3);
+  // As if a confirmation had crashed after its first placement: that
+  // placement, made with the request id the confirmation derives for it.
+  matcher::CallContext call{"operator", "/corridor.v1.AllocationService/ConfirmAllocationRound"};
+  matcher::ApplicationLifecycle::RoundPlacement first;
+  first.candidate_id = round.assignments(0).candidate().substr(std::string("candidates/").size());
+  first.vacancy_id = round.assignments(0).vacancy().substr(std::string("vacancies/").size());
+  first.cell_id = "es-2027-agri";
+  first.round = round.name();
+  first.request_id = "round-" + round.name().substr(std::string("allocationRounds/").size()) + "-0";
+  absl::StatusOr<v1::Application> made = server_.server().lifecycle().PlaceFromRound(call, first);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(Cell(kLeaf).reserved(), 1);
+
+  v1::AllocationRound confirmed;
+  ASSERT_TRUE(Confirm(round.name(), &confirmed, "after-crash").ok());
+  ASSERT_EQ(confirmed.confirmations_size(), 3);
+  for (const v1::AllocationConfirmation& c : confirmed.confirmations()) {
+    EXPECT_EQ(c.outcome(), "CONFIRMED") << c.reason();
+  }
+  // The first is the application made before the "crash", not a second one.
+  EXPECT_EQ(confirmed.confirmations(0).application(), made->name());
+  EXPECT_EQ(Cell(kLeaf).reserved(), 3);
+  EXPECT_EQ(Cell(kRoot).reserved(), 3);
+}
+
+TEST_F(AllocationServiceTest, ConcurrentConfirmationsPlaceEachAssignmentOnce) {
+  v1::AllocationRound round;
+  ASSERT_TRUE(Create(Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE), &round).ok());
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      v1::AllocationRound out;
+      grpc::Status s = Confirm(round.name(), &out, "confirm-" + std::to_string(t),
+                               t % 2 == 0 ? "operator" : "ministry:ES");
+      if (s.ok()) {
+        ++ok;
+      } else if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_EQ(Cell(kLeaf).reserved(), 3);
+  v1::ListApplicationsRequest list;
+  v1::ListApplicationsResponse apps;
+  ASSERT_TRUE(server_.applications->ListApplications(server_.As("operator").get(), list, &apps).ok());
+  EXPECT_EQ(apps.applications_size(), 3);
 }
 
 TEST_F(AllocationServiceTest, CreateIsIdempotentByRequestId) {
