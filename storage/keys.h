@@ -14,6 +14,7 @@
 //   quota_cells    <agreement_id> "/" <cell_id>         -> corridor.v1.QuotaCell
 //   applications   <application_id>                     -> corridor.v1.Application
 //   reservations   <reservation_id>                     -> corridor.v1.Reservation
+//   allocation_rounds <round_id>                        -> corridor.v1.AllocationRound
 //   ledger         <agreement_id> "/" <cell_id>         -> CellCounters (16 bytes)
 //   audit          <leaf index, 8 bytes big-endian>     -> the event's leaf_data
 //   indexes        <index> 0x00 <value> 0x00 <record_id> -> "" (empty)
