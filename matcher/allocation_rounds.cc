@@ -73,6 +73,8 @@ const char* MethodName(alloc::Method m) {
       return "MIP";
     case alloc::Method::kDeferredAcceptance:
       return "DEFERRED_ACCEPTANCE";
+    case alloc::Method::kLagrangian:
+      return "LAGRANGIAN";
   }
   return "";
 }
@@ -88,6 +90,8 @@ int64_t ResolveBudget(const alloc::Instance& inst, alloc::Method method) {
       return alloc::kDefaultMaxResolves;
     case alloc::Method::kMip:
       return edges <= 2'000 ? 50 : 0;
+    case alloc::Method::kLagrangian:
+      return 0;  // each re-solve is a full bundle run of seconds
     default:
       return edges <= 100'000 ? 100 : 0;
   }
@@ -403,7 +407,9 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
         static_cast<int64_t>(alloc::FindBlockingPairs(inst, result.assignments).size()));
   }
   round.set_lp_gap(0);
-  if (result.method == alloc::Method::kMip && result.score_bound_micros > 0 &&
+  const bool bounded =
+      result.method == alloc::Method::kMip || result.method == alloc::Method::kLagrangian;
+  if (bounded && result.score_bound_micros > 0 &&
       static_cast<double>(result.placements) >= result.placements_bound - 1e-6) {
     round.set_lp_gap(std::max(
         0.0, 1.0 - static_cast<double>(result.total_score_micros) / result.score_bound_micros));

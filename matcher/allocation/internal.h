@@ -34,6 +34,23 @@ absl::StatusOr<Result> SolveWelfareByMip(const Instance& instance,
                                          const std::vector<Assignment>& start,
                                          double time_limit_seconds);
 
+// Limits of the Lagrangian method (welfare_lagrangian.cc).
+struct LagrangianLimits {
+  // No new price point after this many seconds (phase 1: a third of them).
+  double time_limit_seconds = 20;
+  // Price points in phase 2 (the score); phase 1 gets a third as many, plus one.
+  int max_iterations = 60;
+  // Phase 2 stops when (score bound - score) <= tolerance x score bound and
+  // the placements meet their bound.
+  double tolerance = 1e-4;
+};
+
+// Lagrangian prices on the cells, a reverse auction for the relaxed
+// b-matching, subgradient steps, and a repair to a feasible assignment. Not
+// exact: the bounds are the best Lagrangian duals found.
+absl::StatusOr<Result> SolveWelfareByLagrangian(const Instance& instance,
+                                                const LagrangianLimits& limits);
+
 }  // namespace corridor::matcher::allocation::internal
 
 #endif  // CORRIDOR_MATCHER_ALLOCATION_INTERNAL_H_

@@ -530,7 +530,7 @@ bool MethodFits(Objective objective, Method method) {
   switch (objective) {
     case Objective::kMaxWelfare:
       return method == Method::kFlowVacancyNested || method == Method::kFlowCandidateNested ||
-             method == Method::kMip;
+             method == Method::kMip || method == Method::kLagrangian;
     case Objective::kGreedy:
       return method == Method::kGreedy;
     case Objective::kFirstComeFirstServed:

@@ -170,6 +170,12 @@ Nesting FindNesting(const Instance& instance) {
 
 absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& options) {
   if (absl::Status s = ValidateInstance(instance); !s.ok()) return s;
+  if (!(options.lagrangian_time_limit_seconds >= 0)) {  // NaN too
+    return absl::InvalidArgumentError("lagrangian_time_limit_seconds: must be >= 0");
+  }
+  if (options.lagrangian_max_iterations < 1) {
+    return absl::InvalidArgumentError("lagrangian_max_iterations: must be >= 1");
+  }
   switch (options.objective) {
     case Objective::kGreedy:
       return internal::SolveGreedy(instance);
@@ -183,6 +189,17 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
   const internal::Nesting nesting = internal::FindNesting(instance);
   if (nesting != internal::Nesting::kNone && !options.force_mip) {
     return internal::SolveWelfareByFlow(instance, nesting);
+  }
+  const bool lagrangian =
+      !options.force_mip &&
+      (options.crossing_method == CrossingMethod::kLagrangian ||
+       (options.crossing_method == CrossingMethod::kAuto &&
+        instance.edges.size() > kLagrangianMinEdges));
+  if (lagrangian) {
+    internal::LagrangianLimits limits;
+    limits.time_limit_seconds = options.lagrangian_time_limit_seconds;
+    limits.max_iterations = options.lagrangian_max_iterations;
+    return internal::SolveWelfareByLagrangian(instance, limits);
   }
   const Result start = internal::SolveGreedy(instance);
   return internal::SolveWelfareByMip(instance, start.assignments,

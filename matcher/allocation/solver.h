@@ -5,13 +5,16 @@
 // vacancy positions under the quota tree, for one objective.
 //
 //   kMaxWelfare  lexicographic: the most placements, then the highest total
-//                score (integer micro-units). Exact. When every vacancy's
+//                score (integer micro-units). When every vacancy's
 //                edges name one leaf, or every candidate's edges name one
 //                leaf ("nested"), it is a min-cost flow (LEMON: Preflow for
 //                the most placements, then NetworkSimplex at that flow value
-//                for the score). Otherwise ("crossing") a 0-1 program solved
-//                by COIN-OR CBC, in two stages, under a time limit; the result
-//                then reports the LP bound and whether optimality was proven.
+//                for the score), exact. Otherwise ("crossing") a 0-1 program
+//                solved by COIN-OR CBC, in two stages, under a time limit; the
+//                result then reports the LP bound and whether optimality was
+//                proven. Crossing instances above kLagrangianMinEdges edges
+//                use Lagrangian prices instead (kLagrangian: feasible, not
+//                exact, with certified bounds).
 //   kGreedy      baseline: edges by score descending (ties: earlier
 //                registration, then candidate id, then vacancy id); take an
 //                edge when its candidate is free, its vacancy has a position
@@ -31,6 +34,7 @@
 //
 // Thread-safety: Solve is a pure function of its arguments.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -49,7 +53,25 @@ enum class Method {
   kFlowCandidateNested, // min-cost flow; each candidate's edges share one leaf
   kMip,                 // CBC on the 0-1 program
   kDeferredAcceptance,  // the stable objective
+  // Large crossing welfare rounds: Lagrangian prices on the cells, a reverse
+  // auction for the relaxed matching, then a repair. Feasible, not proven
+  // optimal; the bounds are Lagrangian duals (docs/allocation.md, "Crossing
+  // cells").
+  kLagrangian,
 };
+
+// kMaxWelfare on crossing instances (neither nesting holds): which method.
+enum class CrossingMethod {
+  // CBC up to kLagrangianMinEdges edges, the Lagrangian method above.
+  kAuto,
+  kMip,
+  kLagrangian,
+};
+
+// kAuto's threshold: CBC proves crossing rounds of a few thousand edges
+// optimal in about a second; on a national one (2.5M edges) even the LP
+// relaxation takes minutes.
+inline constexpr size_t kLagrangianMinEdges = 20000;
 
 struct SolveOptions {
   Objective objective = Objective::kMaxWelfare;
@@ -57,6 +79,15 @@ struct SolveOptions {
   bool force_mip = false;
   // Time limit of each of the two CBC stages, seconds. Default: 30.
   double mip_time_limit_seconds = 30;
+  // kMaxWelfare on crossing instances; force_mip overrides it. Default: kAuto.
+  CrossingMethod crossing_method = CrossingMethod::kAuto;
+  // kLagrangian: no new price point after this many seconds (one point and
+  // the final checks add under half a second on 2.5M edges), and at most this
+  // many points for the score (a third as many for the placements). The
+  // iteration cap makes the result a function of the instance, unless the
+  // time limit stops the search first. Defaults: 20 s, 60.
+  double lagrangian_time_limit_seconds = 20;
+  int lagrangian_max_iterations = 60;
 };
 
 struct Result {
@@ -74,7 +105,10 @@ struct Result {
   // lexicographically optimal (always for the flow). The bounds are upper
   // bounds of the LP relaxation: on placements, and on the score (micro-units)
   // among assignments with `placements` placements. For the flow they equal
-  // the result (the constraint matrix is totally unimodular).
+  // the result (the constraint matrix is totally unimodular). kLagrangian:
+  // the best Lagrangian duals found, each at least the LP bound (the
+  // placements one rounded down, placements being whole), and at least the
+  // result's own values.
   bool optimal = false;
   double placements_bound = 0;
   double score_bound_micros = 0;
@@ -87,7 +121,9 @@ struct Result {
   bool stable_guaranteed = false;
 };
 
-// INVALID_ARGUMENT for an invalid instance (ValidateInstance); INTERNAL if a
+// INVALID_ARGUMENT for an invalid instance (ValidateInstance), or naming
+// lagrangian_time_limit_seconds (negative or NaN) or
+// lagrangian_max_iterations (below 1) whatever the objective; INTERNAL if a
 // solver fails unexpectedly. The result always passes CheckAssignments.
 absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& options);
 

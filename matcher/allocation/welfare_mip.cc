@@ -84,6 +84,20 @@ absl::StatusOr<Result> SolveWelfareByMip(const Instance& instance,
   const int count_row = cell_row0 + num_cells;  // stage 2 only
   CoinPackedMatrix matrix(/*colordered=*/true, 0, 0);
   matrix.setDimensions(count_row, 0);
+  // Room for every column up front: appendCol grows the arrays by exactly
+  // what it needs, so without this the build copies them once per column
+  // (quadratic: minutes at 125k columns).
+  {
+    CoinBigIndex entries = 0;
+    for (const Column& col : columns) {
+      entries += 2;
+      for (int32_t c = DrawnCell(instance, instance.edges[col.edge], col.route); c != -1;
+           c = instance.cells[c].parent) {
+        ++entries;
+      }
+    }
+    matrix.reserve(n, entries);
+  }
   for (const Column& col : columns) {
     const Edge& edge = instance.edges[col.edge];
     CoinPackedVector entries;
