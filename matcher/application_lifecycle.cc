@@ -237,38 +237,12 @@ absl::StatusOr<v1::Application> ApplicationLifecycle::Create(
   CORRIDOR_RETURN_IF_ERROR(IneligibleError(e, "application", {Reason::kQuotaExhausted}));
 
   // Origin consent for a protected occupation.
-  v1::OriginConsent consent = v1::ORIGIN_CONSENT_NOT_REQUIRED;
-  if (!e.agreement.empty()) {
-    absl::StatusOr<v1::Agreement> agreement = registry_.agreements().Get(e.agreement);
-    if (!agreement.ok()) return agreement.status();
-    for (const v1::ProtectedOccupation& p : agreement->protected_occupations()) {
-      if (p.mode() != v1::PROTECTION_MODE_ORIGIN_CONSENT) continue;
-      if (!p.origin().empty() && p.origin() != parties->candidate->nationality()) continue;
-      if (!absl::StartsWith(parties->vacancy.isco_code(), p.isco_prefix())) continue;
-      consent = v1::ORIGIN_CONSENT_PENDING;
-    }
-  }
+  CORRIDOR_ASSIGN_OR_RETURN(const bool needs_consent, NeedsOriginConsent(*parties, e));
+  const v1::OriginConsent consent =
+      needs_consent ? v1::ORIGIN_CONSENT_PENDING : v1::ORIGIN_CONSENT_NOT_REQUIRED;
 
   absl::MutexLock lock(&CandidateLock(parties->candidate_id));
-  // One open application per (candidate, vacancy).
-  storage::ListQuery q;
-  q.scope = "lifecycle";
-  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
-                                parties->candidate_id};
-  q.page_size = storage::kMaxPageSize;
-  for (;;) {
-    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                              registry_.applications().store().List(q));
-    for (const v1::Application& a : page.items) {
-      if (a.vacancy() == in.vacancy() && !IsClosed(a.state()) &&
-          a.name() != ApplicationName(id)) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            in.candidate(), " already has an open application for ", in.vacancy(), ": ", a.name()));
-      }
-    }
-    if (page.next_page_token.empty()) break;
-    q.page_token = page.next_page_token;
-  }
+  CORRIDOR_RETURN_IF_ERROR(CheckNoOpenApplication(*parties, ApplicationName(id)));
 
   const std::string candidate = CandidateName(parties->candidate_id);
   const std::string vacancy = VacancyName(parties->vacancy_id);
@@ -289,6 +263,42 @@ absl::StatusOr<v1::Application> ApplicationLifecycle::Create(
         AddHistory(plan.next, kNone, to, actor, now, "");
         return plan;
       });
+}
+
+absl::StatusOr<bool> ApplicationLifecycle::NeedsOriginConsent(const Parties& parties,
+                                                              const Explanation& e) const {
+  if (e.agreement.empty()) return false;
+  CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, registry_.agreements().Get(e.agreement));
+  for (const v1::ProtectedOccupation& p : agreement.protected_occupations()) {
+    if (p.mode() != v1::PROTECTION_MODE_ORIGIN_CONSENT) continue;
+    if (!p.origin().empty() && p.origin() != parties.candidate->nationality()) continue;
+    if (absl::StartsWith(parties.vacancy.isco_code(), p.isco_prefix())) return true;
+  }
+  return false;
+}
+
+absl::Status ApplicationLifecycle::CheckNoOpenApplication(
+    const Parties& parties, absl::string_view except_application) const {
+  const std::string candidate = CandidateName(parties.candidate_id);
+  const std::string vacancy = VacancyName(parties.vacancy_id);
+  storage::ListQuery q;
+  q.scope = "lifecycle";
+  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
+                                parties.candidate_id};
+  q.page_size = storage::kMaxPageSize;
+  for (;;) {
+    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
+                              registry_.applications().store().List(q));
+    for (const v1::Application& a : page.items) {
+      if (a.vacancy() == vacancy && !IsClosed(a.state()) && a.name() != except_application) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            candidate, " already has an open application for ", vacancy, ": ", a.name()));
+      }
+    }
+    if (page.next_page_token.empty()) break;
+    q.page_token = page.next_page_token;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int32_t> ApplicationLifecycle::PositionsFilled(
@@ -408,38 +418,14 @@ absl::StatusOr<v1::Application> ApplicationLifecycle::PlaceFromRound(
   CORRIDOR_ASSIGN_OR_RETURN(Explanation e,
                             engine_.ExplainPair(parties->candidate_id, parties->vacancy));
   CORRIDOR_RETURN_IF_ERROR(IneligibleError(e, what, {Reason::kQuotaExhausted}));
-  if (!e.agreement.empty()) {
-    CORRIDOR_ASSIGN_OR_RETURN(v1::Agreement agreement, registry_.agreements().Get(e.agreement));
-    for (const v1::ProtectedOccupation& p : agreement.protected_occupations()) {
-      if (p.mode() != v1::PROTECTION_MODE_ORIGIN_CONSENT) continue;
-      if (!p.origin().empty() && p.origin() != parties->candidate->nationality()) continue;
-      if (!absl::StartsWith(parties->vacancy.isco_code(), p.isco_prefix())) continue;
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, ": the occupation is protected by ", parties->candidate->nationality(),
-          "; a placement waits for the origin ministry's consent, so it goes through "
-          "CreateApplication and RecordOriginConsent"));
-    }
+  CORRIDOR_ASSIGN_OR_RETURN(const bool needs_consent, NeedsOriginConsent(*parties, e));
+  if (needs_consent) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": the occupation is protected by ", parties->candidate->nationality(),
+        "; a placement waits for the origin ministry's consent, so it goes through "
+        "CreateApplication and RecordOriginConsent"));
   }
-  // No other open application for the pair.
-  {
-    storage::ListQuery q;
-    q.scope = "lifecycle";
-    q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
-                                  parties->candidate_id};
-    q.page_size = storage::kMaxPageSize;
-    for (;;) {
-      CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                                registry_.applications().store().List(q));
-      for (const v1::Application& a : page.items) {
-        if (a.vacancy() == request.application().vacancy() && !IsClosed(a.state())) {
-          return absl::AlreadyExistsError(absl::StrCat(what, ": an open application exists: ",
-                                                       a.name()));
-        }
-      }
-      if (page.next_page_token.empty()) break;
-      q.page_token = page.next_page_token;
-    }
-  }
+  CORRIDOR_RETURN_IF_ERROR(CheckNoOpenApplication(*parties, ""));
   CORRIDOR_RETURN_IF_ERROR(CheckSelectable(*parties, "", what));
   CORRIDOR_ASSIGN_OR_RETURN(std::string cell, SelectionCell(*parties, e, placement.cell_id, what));
 

@@ -137,6 +137,13 @@ class ApplicationLifecycle {
   struct Parties;
   absl::StatusOr<Parties> LoadParties(const v1::Application& application) const;
   uint8_t RolesOf(const Principal& who, const Parties& parties) const;
+  // Whether the agreement covering the pair protects its occupation with the
+  // origin ministry's consent.
+  absl::StatusOr<bool> NeedsOriginConsent(const Parties& parties, const Explanation& e) const;
+  // ALREADY_EXISTS when the candidate holds an open application for the
+  // vacancy (other than `except_application`, a name).
+  absl::Status CheckNoOpenApplication(const Parties& parties,
+                                      absl::string_view except_application) const;
   // Selection's checks besides eligibility: the candidate holds no other
   // placement (than `application_name`), the vacancy has a free position.
   absl::Status CheckSelectable(const Parties& parties, absl::string_view application_name,
