@@ -69,6 +69,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/zipf.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
@@ -87,25 +88,7 @@ struct Scale {
 };
 Scale g_scale;
 
-// Draws 0..n-1 with P(i) proportional to 1/(i+1)^s.
-class Zipf {
- public:
-  Zipf(int n, double s) {
-    double sum = 0;
-    for (int i = 0; i < n; ++i) {
-      sum += 1.0 / std::pow(i + 1, s);
-      cdf_.push_back(sum);
-    }
-    for (double& c : cdf_) c /= sum;
-  }
-  int operator()(std::mt19937_64& rng) const {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<int>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  std::vector<double> cdf_;
-};
+using corridor::bench::Zipf;
 
 // Picks an index by weight.
 int Pick(const std::vector<double>& weights, std::mt19937_64& rng) {

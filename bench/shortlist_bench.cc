@@ -34,6 +34,7 @@
 
 #include <time.h>
 
+#include "bench/zipf.h"
 #include "common/dates.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -73,25 +74,7 @@ v1::DateRange R(int y1, int m1, int d1, int y2, int m2, int d2) {
   return MakeDateRange(y1, m1, d1, y2, m2, d2);
 }
 
-// Draws 0..n-1 with P(i) proportional to 1/(i+1)^s.
-class Zipf {
- public:
-  Zipf(int n, double s) {
-    double sum = 0;
-    for (int i = 0; i < n; ++i) {
-      sum += 1.0 / std::pow(i + 1, s);
-      cdf_.push_back(sum);
-    }
-    for (double& c : cdf_) c /= sum;
-  }
-  int operator()(std::mt19937_64& rng) const {
-    double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<int>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  std::vector<double> cdf_;
-};
+using corridor::bench::Zipf;
 
 struct Origin {
   const char* country;
