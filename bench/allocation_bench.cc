@@ -7,6 +7,7 @@
 //   ALLOCATION_BENCH_SMALL=1 build/bench/allocation_bench   (the same)
 //   build/bench/allocation_bench --candidates=20000 --vacancies=2000 --cbc_seconds=60
 //   build/bench/allocation_bench --benchmark_filter=Nested
+//   build/bench/allocation_bench --lagrangian_seconds=28   (the crossing round's time limit)
 //
 // The round. Candidates from 12 origins (shares like real registers), each
 // with one ISCO-08 unit group drawn Zipf-skewed (s = 1.05) from 83 groups of
@@ -84,6 +85,7 @@ struct Scale {
   int vacancies = 10000;
   int edges_per_candidate = 25;
   double cbc_seconds = 60;  // per CBC stage
+  double lagrangian_seconds = SolveOptions().lagrangian_time_limit_seconds;
   bool cbc = true;
 };
 Scale g_scale;
@@ -421,6 +423,7 @@ void RunSolve(benchmark::State& state, Kind kind, Objective objective, bool forc
   options.force_mip = force_mip;
   options.crossing_method = crossing;
   options.mip_time_limit_seconds = g_scale.cbc_seconds;
+  options.lagrangian_time_limit_seconds = g_scale.lagrangian_seconds;
   Row row;
   row.name = name;
   const double before_mb = ProcStatusMb("VmRSS:");
@@ -561,6 +564,8 @@ int main(int argc, char** argv) {
       g_scale.vacancies = std::atoi(argv[i] + 12);
     } else if (std::strncmp(argv[i], "--cbc_seconds=", 14) == 0) {
       g_scale.cbc_seconds = std::atof(argv[i] + 14);
+    } else if (std::strncmp(argv[i], "--lagrangian_seconds=", 21) == 0) {
+      g_scale.lagrangian_seconds = std::atof(argv[i] + 21);
     } else if (std::strcmp(argv[i], "--no_cbc") == 0) {
       g_scale.cbc = false;
     } else {

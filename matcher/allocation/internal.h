@@ -37,17 +37,18 @@ absl::StatusOr<Result> SolveWelfareByMip(const Instance& instance,
 // Limits of the Lagrangian method (welfare_lagrangian.cc).
 struct LagrangianLimits {
   // No new price point after this many seconds (phase 1: a third of them).
-  double time_limit_seconds = 20;
+  double time_limit_seconds = 28;
   // Price points in phase 2 (the score); phase 1 gets a third as many, plus one.
-  int max_iterations = 60;
+  int max_iterations = 200;
   // Phase 2 stops when (score bound - score) <= tolerance x score bound and
   // the placements meet their bound.
   double tolerance = 1e-4;
 };
 
-// Lagrangian prices on the cells, a reverse auction for the relaxed
-// b-matching, subgradient steps, and a repair to a feasible assignment. Not
-// exact: the bounds are the best Lagrangian duals found.
+// Lagrangian prices on the cells, a reverse auction and a network simplex for
+// the relaxed b-matching, a bundle method for the prices, and a repair to a
+// feasible assignment. Not exact: the bounds are the best Lagrangian duals
+// found.
 absl::StatusOr<Result> SolveWelfareByLagrangian(const Instance& instance,
                                                 const LagrangianLimits& limits);
 

@@ -82,12 +82,13 @@ struct SolveOptions {
   // kMaxWelfare on crossing instances; force_mip overrides it. Default: kAuto.
   CrossingMethod crossing_method = CrossingMethod::kAuto;
   // kLagrangian: no new price point after this many seconds (one point and
-  // the final checks add under half a second on 2.5M edges), and at most this
-  // many points for the score (a third as many for the placements). The
-  // iteration cap makes the result a function of the instance, unless the
-  // time limit stops the search first. Defaults: 20 s, 60.
-  double lagrangian_time_limit_seconds = 20;
-  int lagrangian_max_iterations = 60;
+  // the final checks add under half a second on 2.5M edges; building the
+  // model before the first about 1.5 s), and at most this many points for
+  // the score (a third as many for the placements). The iteration cap makes
+  // the result a function of the instance, unless the time limit stops the
+  // search first. Defaults: 28 s (a national round within 30 s), 200.
+  double lagrangian_time_limit_seconds = 28;
+  int lagrangian_max_iterations = 200;
 };
 
 struct Result {
