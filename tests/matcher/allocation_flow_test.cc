@@ -82,6 +82,85 @@ TEST(AllocationFlowTest, ALeftOutEdgeIsAddedForTheBestScore) {
   EXPECT_EQ(r.total_score_micros, (8 * 95 + 82 + 4 * 99) * 1'000'000LL);
 }
 
+// Candidate-nested. e (86 on v1) draws from "e-leaf", under "p" (cap 1),
+// overflowing to "reserve" (cap 1, under the root); g (100 on v2) and h (70
+// on v3) draw from "g-leaf", also under p, with no other way: g holds p and
+// h wants it, so p has a price of at least 70, e's own path is full and
+// priced above e's gain over f (86 - 50), and its overflow path is open and
+// free. e is in no first network: v1's best four are a..d (90..87, on the
+// closed leaf "closed"), and the first fit puts f (50, on "open") on v1
+// before e's turn. The optimum, 100 + 86, needs phase 2 to price in the
+// left-out candidate e (placed by its overflow route). It fails if
+// left-out candidates go unpriced; the random instances below do not. It
+// does not catch pricing through the leaf path only: LEMON gives the empty
+// e-leaf the potential 0, the highest its sign allows, so the leaf path
+// already prices e in here.
+TEST(AllocationFlowTest, ALeftOutCandidateIsPricedThroughItsOverflowCell) {
+  Instance in;
+  in.cells = {{"root", 100, -1, -1},  {"p", 1, 0, -1},     {"e-leaf", 5, 1, 3},
+              {"reserve", 1, 0, -1},  {"g-leaf", 5, 1, -1}, {"open", 10, 0, -1},
+              {"closed", 0, 0, -1}};
+  in.vacancies = {{"v1", 1}, {"v2", 1}, {"v3", 1}};
+  for (const char* id : {"f", "a", "b", "c", "d", "e", "g", "h"}) {
+    in.candidates.push_back({id, static_cast<int64_t>(in.candidates.size())});
+  }
+  in.edges.push_back({0, 0, 50, 5});
+  for (int c = 1; c <= 4; ++c) in.edges.push_back({c, 0, 91.0 - c, 6});
+  in.edges.push_back({5, 0, 86, 2});
+  in.edges.push_back({6, 1, 100, 4});
+  in.edges.push_back({7, 2, 70, 4});
+  const Result r = MustSolve(in, false);
+  EXPECT_EQ(r.method, Method::kFlowCandidateNested);
+  EXPECT_EQ(r.placements, 2);
+  EXPECT_EQ(r.total_score_micros, (100 + 86) * 1'000'000LL);
+  bool e_by_reserve = false;
+  for (const Assignment& a : r.assignments) {
+    e_by_reserve = e_by_reserve || (a.edge == 5 && a.route == Route::kOverflow);
+  }
+  EXPECT_TRUE(e_by_reserve);
+}
+
+// Vacancy-nested. u is in the first network (v0..v8 name it among their
+// best four) but not its edge to w (80: u's tenth; w's best four are t1..t4
+// at 95, who each have a vacancy x of their own at 99). d0..d8 hold v0..v8
+// (99) and y holds w (10), so u is unplaced and its supply unused. The
+// optimum, 13 x 99 + 80, puts u on w in y's place: the left-out edge prices
+// in without a new candidate, so the residual network repairs the flow, and
+// the cycle it needs uses u's unused supply (the residual arc from the slack
+// node Z to u).
+TEST(AllocationFlowTest, ARepairUsesACandidatesUnusedSupply) {
+  Instance in;
+  in.cells = {{"root", 100, -1, -1}};
+  const auto add_candidate = [&](const std::string& id) {
+    in.candidates.push_back({id, static_cast<int64_t>(in.candidates.size())});
+    return static_cast<int32_t>(in.candidates.size()) - 1;
+  };
+  const auto add_vacancy = [&](const std::string& id) {
+    in.vacancies.push_back({id, 1});
+    return static_cast<int32_t>(in.vacancies.size()) - 1;
+  };
+  const int32_t u = add_candidate("u");
+  const int32_t w = add_vacancy("w");
+  for (int i = 0; i < 9; ++i) {
+    const int32_t v = add_vacancy(absl::StrCat("v", i));
+    in.edges.push_back({u, v, 90.0 - i, 0});
+    in.edges.push_back({add_candidate(absl::StrCat("d", i)), v, 99, 0});
+  }
+  in.edges.push_back({u, w, 80, 0});
+  for (int i = 1; i <= 4; ++i) {
+    const int32_t t = add_candidate(absl::StrCat("t", i));
+    in.edges.push_back({t, add_vacancy(absl::StrCat("x", i)), 99, 0});
+    in.edges.push_back({t, w, 95, 0});
+  }
+  in.edges.push_back({add_candidate("y"), w, 10, 0});
+  const Result r = MustSolve(in, false);
+  EXPECT_EQ(r.method, Method::kFlowVacancyNested);
+  EXPECT_EQ(r.placements, 14);
+  EXPECT_EQ(r.total_score_micros, (13 * 99 + 80) * 1'000'000LL);
+  const Result mip = MustSolve(in, true);
+  EXPECT_EQ(r.total_score_micros, mip.total_score_micros);
+}
+
 enum class Kind { kVacancyNested, kCandidateNested };
 
 // 30 candidates with 9-16 edges each over 18 vacancies, 8 cells with
