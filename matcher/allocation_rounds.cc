@@ -28,6 +28,7 @@ constexpr int kMaxEdgesPerCandidate = 500;
 // Candidates considered per vacancy: the index's largest k.
 constexpr int kCandidatesPerVacancy = 500;
 constexpr int64_t kMaxCap = 10'000'000;
+constexpr size_t kMaxLotterySeedBytes = 256;
 // A crossing round's CBC stages get this long each before the best found is kept.
 constexpr double kMipSecondsPerStage = 20;
 // Edge::preference = preference fit (0..1) * kPreferenceStep + score: the fit
@@ -42,6 +43,11 @@ bool ValidDate(const v1::Date& d) {
   return day.month() == d.month() && day.day() == d.day();
 }
 
+// YYYY-MM-DD, of a date ValidDate accepted.
+std::string FormatDate(const v1::Date& d) {
+  return absl::FormatCivilTime(absl::CivilDay(d.year(), d.month(), d.day()));
+}
+
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
@@ -51,6 +57,7 @@ alloc::Objective ToObjective(v1::AllocationObjective o) {
     case v1::ALLOCATION_OBJECTIVE_STABLE:
       return alloc::Objective::kStable;
     case v1::ALLOCATION_OBJECTIVE_FIRST_COME_FIRST_SERVED:
+    case v1::ALLOCATION_OBJECTIVE_LOTTERY:  // on DrawLots' copy
       return alloc::Objective::kFirstComeFirstServed;
     case v1::ALLOCATION_OBJECTIVE_GREEDY:
       return alloc::Objective::kGreedy;
@@ -176,6 +183,14 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
       !v1::AllocationObjective_IsValid(in.objective())) {
     return Invalid("allocation_round.objective", "required");
   }
+  if (in.lottery_seed().size() > kMaxLotterySeedBytes) {
+    return Invalid("allocation_round.lottery_seed", "at most 256 bytes");
+  }
+  const std::string lottery_seed =
+      !in.lottery_seed().empty()
+          ? in.lottery_seed()
+          : absl::StrCat(in.agreement(), "/", FormatDate(in.period().start()), "/",
+                         FormatDate(in.period().end()));
   if (in.edges_per_candidate() < 0 || in.edges_per_candidate() > kMaxEdgesPerCandidate) {
     return Invalid("allocation_round.edges_per_candidate", "must be 0..500 (0 means 20)");
   }
@@ -356,9 +371,15 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   alloc::SolveOptions options;
   options.objective = ToObjective(in.objective());
   options.mip_time_limit_seconds = kMipSecondsPerStage;
+  // A lottery is first come first served on the draw's order.
+  const bool lottery = in.objective() == v1::ALLOCATION_OBJECTIVE_LOTTERY;
+  const auto solve = [&](const alloc::Instance& instance, const alloc::SolveOptions& o) {
+    return lottery ? alloc::Solve(alloc::DrawLots(instance, lottery_seed), o)
+                   : alloc::Solve(instance, o);
+  };
   int64_t edges_dropped = 0;
   r = with_edges(edges_per_candidate, &edges_dropped);
-  CORRIDOR_ASSIGN_OR_RETURN(alloc::Result result, alloc::Solve(r.instance, options));
+  CORRIDOR_ASSIGN_OR_RETURN(alloc::Result result, solve(r.instance, options));
   // With the default budget, a round that left pairs out is solved again
   // with twice the budget until that changes neither the placements nor the
   // total score (or nothing is left out): the proposal then does not depend
@@ -368,7 +389,7 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
     const int wider = std::min(2 * edges_per_candidate, kMaxEdgesPerCandidate);
     int64_t wider_dropped = 0;
     RoundInstance wide = with_edges(wider, &wider_dropped);
-    CORRIDOR_ASSIGN_OR_RETURN(alloc::Result wide_result, alloc::Solve(wide.instance, options));
+    CORRIDOR_ASSIGN_OR_RETURN(alloc::Result wide_result, solve(wide.instance, options));
     const bool same = wide_result.placements == result.placements &&
                       wide_result.total_score_micros == result.total_score_micros;
     if (same) break;
@@ -380,9 +401,12 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   const alloc::Instance& inst = r.instance;
   const int64_t edges_considered = static_cast<int64_t>(inst.edges.size());
   // ---- Solve, explain, compare.
-  CORRIDOR_ASSIGN_OR_RETURN(alloc::Proposal proposal,
-                            alloc::ExplainProposal(inst, result, options,
-                                                   ResolveBudget(inst, result.method)));
+  // The lottery's explanations read its turns from the draw.
+  const alloc::Instance drawn = lottery ? alloc::DrawLots(inst, lottery_seed) : alloc::Instance();
+  CORRIDOR_ASSIGN_OR_RETURN(
+      alloc::Proposal proposal,
+      alloc::ExplainProposal(lottery ? drawn : inst, result, options,
+                             ResolveBudget(inst, result.method)));
 
   v1::AllocationRound round = in;
   round.clear_name();
@@ -398,7 +422,8 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   round.set_edges_per_candidate(edges_per_candidate);
   round.set_placements(result.placements);
   round.set_total_score(result.total_score);
-  round.set_method(MethodName(result.method));
+  round.set_method(lottery ? "LOTTERY" : MethodName(result.method));
+  round.set_lottery_seed(lottery_seed);
   round.set_optimal(result.optimal);
   round.set_stable_guaranteed(result.stable_guaranteed);
   round.set_blocking_pairs(0);
@@ -463,11 +488,16 @@ absl::StatusOr<v1::AllocationRound> AllocationRounds::Create(
   }
   AddFills(r, result, *round.mutable_fills());
   for (v1::AllocationObjective baseline :
-       {v1::ALLOCATION_OBJECTIVE_FIRST_COME_FIRST_SERVED, v1::ALLOCATION_OBJECTIVE_GREEDY}) {
+       {v1::ALLOCATION_OBJECTIVE_FIRST_COME_FIRST_SERVED, v1::ALLOCATION_OBJECTIVE_GREEDY,
+        v1::ALLOCATION_OBJECTIVE_LOTTERY}) {
     if (baseline == in.objective()) continue;
     alloc::SolveOptions b;
     b.objective = ToObjective(baseline);
-    CORRIDOR_ASSIGN_OR_RETURN(alloc::Result br, alloc::Solve(inst, b));
+    CORRIDOR_ASSIGN_OR_RETURN(
+        alloc::Result br, alloc::Solve(baseline == v1::ALLOCATION_OBJECTIVE_LOTTERY
+                                           ? alloc::DrawLots(inst, lottery_seed)
+                                           : inst,
+                                       b));
     v1::AllocationBaseline* out = round.add_baselines();
     out->set_objective(baseline);
     out->set_placements(br.placements);

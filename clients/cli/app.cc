@@ -463,8 +463,10 @@ int RunCli(int argc, const char* const* argv, const CliEnv& env) {
       ->required();
   create_round
       ->add_option("--objective", create_round_args.objective,
-                   "welfare (most placements, then score), stable, fcfs or greedy")
-      ->check(CLI::IsMember({"welfare", "stable", "fcfs", "greedy"}));
+                   "welfare (most placements, then score), stable, fcfs, greedy or lottery")
+      ->check(CLI::IsMember({"welfare", "stable", "fcfs", "greedy", "lottery"}));
+  create_round->add_option("--lottery-seed", create_round_args.lottery_seed,
+                           "the lottery's public seed (default: agreement/from/to)");
   create_round->add_option("--vacancy", create_round_args.vacancies,
                            "only these vacancies (repeatable; default: every open one in scope)");
   create_round->add_flag("--what-if", create_round_args.what_if,

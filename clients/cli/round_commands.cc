@@ -50,6 +50,8 @@ const char* ObjectiveLabel(v1::AllocationObjective o) {
       return "first come first served";
     case v1::ALLOCATION_OBJECTIVE_GREEDY:
       return "greedy";
+    case v1::ALLOCATION_OBJECTIVE_LOTTERY:
+      return "lottery";
     default:
       return "-";
   }
@@ -90,6 +92,10 @@ int Print(const Io& io, const v1::AllocationRound& r, int rows) {
                    ""});
   }
   totals.Print(out);
+  if (!r.lottery_seed().empty()) {
+    out << "  (the lottery: SHA-256 of seed \"" << r.lottery_seed()
+        << "\", a zero byte and each candidate id, lowest first)\n";
+  }
 
   auto limited = [rows](int n) { return rows <= 0 ? n : std::min(n, rows); };
   out << "\nAssignments (" << r.assignments_size() << "):\n";
@@ -201,12 +207,14 @@ int RunCreateRound(const Connection& connection, const Io& io, const CreateRound
       {"welfare", v1::ALLOCATION_OBJECTIVE_MAX_WELFARE},
       {"stable", v1::ALLOCATION_OBJECTIVE_STABLE},
       {"fcfs", v1::ALLOCATION_OBJECTIVE_FIRST_COME_FIRST_SERVED},
-      {"greedy", v1::ALLOCATION_OBJECTIVE_GREEDY}};
+      {"greedy", v1::ALLOCATION_OBJECTIVE_GREEDY},
+      {"lottery", v1::ALLOCATION_OBJECTIVE_LOTTERY}};
   auto objective = kObjectives.find(args.objective);
   if (objective == kObjectives.end()) {
-    return UsageError(io, "--objective: one of welfare, stable, fcfs, greedy");
+    return UsageError(io, "--objective: one of welfare, stable, fcfs, greedy, lottery");
   }
   r.set_objective(objective->second);
+  r.set_lottery_seed(args.lottery_seed);
   for (const std::string& v : args.vacancies) r.add_vacancies(QualifiedName("vacancies", v));
   r.set_what_if(args.what_if);
   if (!args.caps.empty() && !args.what_if) return UsageError(io, "--cap: only with --what-if");

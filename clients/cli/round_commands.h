@@ -23,8 +23,10 @@ struct CreateRoundArgs {
   // YYYY-MM-DD, both required.
   std::string from;
   std::string to;
-  // "welfare", "stable", "fcfs" or "greedy".
+  // "welfare", "stable", "fcfs", "greedy" or "lottery".
   std::string objective = "welfare";
+  // The lottery's seed; empty: the server's default.
+  std::string lottery_seed;
   // "vacancies/{id}" or "{id}"; empty: every open vacancy in scope.
   std::vector<std::string> vacancies;
   bool what_if = false;

@@ -1,6 +1,9 @@
 #include "matcher/allocation/instance.h"
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -206,5 +209,33 @@ absl::Status CheckAssignments(const Instance& instance,
 }
 
 int64_t ScoreMicros(double score) { return std::llround(score * 1e6); }
+
+Instance DrawLots(const Instance& instance, const std::string& seed) {
+  using Digest = std::array<unsigned char, crypto_hash_sha256_BYTES>;
+  const size_t n = instance.candidates.size();
+  std::vector<Digest> digest(n);
+  const unsigned char separator = 0;
+  for (size_t c = 0; c < n; ++c) {
+    const std::string& id = instance.candidates[c].id;
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(seed.data()),
+                              seed.size());
+    crypto_hash_sha256_update(&state, &separator, 1);
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+    crypto_hash_sha256_final(&state, digest[c].data());
+  }
+  std::vector<size_t> order(n);
+  for (size_t c = 0; c < n; ++c) order[c] = c;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (digest[a] != digest[b]) return digest[a] < digest[b];
+    return instance.candidates[a].id < instance.candidates[b].id;
+  });
+  Instance drawn = instance;
+  for (size_t place = 0; place < n; ++place) {
+    drawn.candidates[order[place]].registered_micros = static_cast<int64_t>(place);
+  }
+  return drawn;
+}
 
 }  // namespace corridor::matcher::allocation

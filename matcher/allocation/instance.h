@@ -109,6 +109,13 @@ absl::Status CheckAssignments(const Instance& instance,
 // Micro-units of a score, as rankings compare them.
 int64_t ScoreMicros(double score);
 
+// A lottery's draw: a copy of `instance` whose candidates' registration
+// times are their places in the draw (0, 1, ...), in the order of the lowest
+// SHA-256 of (seed, a zero byte, candidate id), ties (none in practice) by
+// id. First come first served on the copy is the lottery; anyone with the
+// seed and the ids can redraw it.
+Instance DrawLots(const Instance& instance, const std::string& seed);
+
 }  // namespace corridor::matcher::allocation
 
 #endif  // CORRIDOR_MATCHER_ALLOCATION_INSTANCE_H_

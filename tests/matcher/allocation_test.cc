@@ -478,6 +478,38 @@ TEST(AllocationFcfsTest, EarlierRegistrationTakesItsBestVacancyFirst) {
   EXPECT_EQ(greedy.placements, 2);  // greedy gives v0 to the 90 first
 }
 
+// The draw's order is a published function of the seed and the ids: these
+// orders were computed apart, with Python's hashlib (sorted by
+// sha256(seed + b"\\x00" + id).digest()).
+TEST(AllocationLotteryTest, DrawsInTheOrderOfTheSeededHashes) {
+  Instance in;
+  for (int c = 0; c < 8; ++c) in.candidates.push_back({absl::StrCat("c", c), 1000 - c});
+  in.vacancies = {{"v0", 1}};
+  in.cells = {{"root", 3, -1, -1}};
+  for (int c = 0; c < 8; ++c) in.edges.push_back({c, 0, 50, 0});
+  const auto order = [&](const std::string& seed) {
+    const Instance drawn = DrawLots(in, seed);
+    std::vector<std::string> ids(drawn.candidates.size());
+    for (const Candidate& c : drawn.candidates) ids[c.registered_micros] = c.id;
+    return ids;
+  };
+  EXPECT_EQ(order("click-day-2027"),
+            (std::vector<std::string>{"c1", "c2", "c6", "c5", "c7", "c4", "c3", "c0"}));
+  EXPECT_EQ(order("another-seed"),
+            (std::vector<std::string>{"c7", "c6", "c2", "c3", "c0", "c1", "c5", "c4"}));
+  // Only the registration times change.
+  const Instance drawn = DrawLots(in, "click-day-2027");
+  ASSERT_EQ(drawn.edges.size(), in.edges.size());
+  EXPECT_EQ(drawn.cells[0].cap_remaining, 3);
+  // First come first served on the draw: the first in the draw gets v0.
+  const Result lottery = MustSolve(drawn, Objective::kFirstComeFirstServed);
+  ASSERT_EQ(lottery.placements, 1);
+  EXPECT_EQ(in.edges[lottery.assignments[0].edge].candidate, 1);
+  const Result click_day = MustSolve(in, Objective::kFirstComeFirstServed);
+  ASSERT_EQ(click_day.placements, 1);
+  EXPECT_EQ(in.edges[click_day.assignments[0].edge].candidate, 7);  // registered first
+}
+
 // ---------------------------------------------------------------------------
 // Random instances against the references
 

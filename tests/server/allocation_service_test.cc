@@ -164,7 +164,7 @@ TEST_F(AllocationServiceTest, WelfareRoundFillsTheBindingCellWithTheBestAndExpla
   EXPECT_EQ(fills["origin CO"], 3);
   EXPECT_EQ(fills["occupation 6111"], 3);
   // The baselines ran on the same instance: never more placements or score.
-  ASSERT_EQ(round.baselines_size(), 2);
+  ASSERT_EQ(round.baselines_size(), 3);
   for (const v1::AllocationBaseline& b : round.baselines()) {
     EXPECT_LE(b.placements(), round.placements());
     EXPECT_LE(b.total_score(), round.total_score() + 1e-9);
@@ -205,10 +205,61 @@ TEST_F(AllocationServiceTest, FirstComeFirstServedPlacesByRegistrationAndSaysSo)
   for (const v1::Assignment& a : round.assignments()) placed.insert(a.candidate());
   EXPECT_EQ(placed, (std::set<std::string>{"candidates/cand-1", "candidates/cand-2",
                                            "candidates/c-1"}));
-  // Its baselines are greedy and welfare's peers: greedy scores at least as much.
-  ASSERT_EQ(round.baselines_size(), 1);
+  // Its baselines are greedy and the lottery: greedy scores at least as much.
+  ASSERT_EQ(round.baselines_size(), 2);
   EXPECT_EQ(round.baselines(0).objective(), v1::ALLOCATION_OBJECTIVE_GREEDY);
   EXPECT_GE(round.baselines(0).total_score(), round.total_score() - 1e-9);
+  EXPECT_EQ(round.baselines(1).objective(), v1::ALLOCATION_OBJECTIVE_LOTTERY);
+}
+
+// The draws below were computed apart, with Python's hashlib: the eight
+// candidates' ids sorted by sha256(seed + b"\\x00" + id).digest(). The leaf
+// (cap 3) binds, so the first three of the draw are placed.
+TEST_F(AllocationServiceTest, ALotteryPlacesInTheOrderOfItsPublicDraw) {
+  const auto placed = [](const v1::AllocationRound& round) {
+    std::set<std::string> out;
+    for (const v1::Assignment& a : round.assignments()) out.insert(a.candidate());
+    return out;
+  };
+  v1::AllocationRound by_default;
+  ASSERT_TRUE(Create(Round(v1::ALLOCATION_OBJECTIVE_LOTTERY), &by_default).ok());
+  EXPECT_EQ(by_default.method(), "LOTTERY");
+  // Fixed by the round's scope before it runs.
+  EXPECT_EQ(by_default.lottery_seed(), "agreements/es-co/2027-01-01/2027-12-31");
+  // Draw: c-6, c-5, c-4, cand-2, c-3, c-1, cand-1, c-2.
+  EXPECT_EQ(placed(by_default), (std::set<std::string>{"candidates/c-6", "candidates/c-5",
+                                                       "candidates/c-4"}));
+  v1::AllocationRound in = Round(v1::ALLOCATION_OBJECTIVE_LOTTERY);
+  in.set_lottery_seed("harvest-2027-draw");
+  v1::AllocationRound seeded;
+  ASSERT_TRUE(Create(in, &seeded).ok());
+  EXPECT_EQ(seeded.lottery_seed(), "harvest-2027-draw");
+  // Draw: cand-1, c-6, c-2, c-3, c-4, c-5, c-1, cand-2.
+  EXPECT_EQ(placed(seeded), (std::set<std::string>{"candidates/cand-1", "candidates/c-6",
+                                                   "candidates/c-2"}));
+  // The same seed draws the same again.
+  v1::AllocationRound again;
+  ASSERT_TRUE(Create(in, &again).ok());
+  EXPECT_EQ(placed(again), placed(seeded));
+  // Beside it, first come first served and greedy; and the lottery is a
+  // baseline of a welfare round with the same seed, placing as many.
+  ASSERT_EQ(seeded.baselines_size(), 2);
+  EXPECT_EQ(seeded.baselines(0).objective(), v1::ALLOCATION_OBJECTIVE_FIRST_COME_FIRST_SERVED);
+  EXPECT_EQ(seeded.baselines(1).objective(), v1::ALLOCATION_OBJECTIVE_GREEDY);
+  v1::AllocationRound welfare_in = Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE);
+  welfare_in.set_lottery_seed("harvest-2027-draw");
+  v1::AllocationRound welfare;
+  ASSERT_TRUE(Create(welfare_in, &welfare).ok());
+  ASSERT_EQ(welfare.baselines_size(), 3);
+  EXPECT_EQ(welfare.baselines(2).objective(), v1::ALLOCATION_OBJECTIVE_LOTTERY);
+  EXPECT_EQ(welfare.baselines(2).placements(), seeded.placements());
+  EXPECT_NEAR(welfare.baselines(2).total_score(), seeded.total_score(), 1e-9);
+  // Unplaced candidates of a lottery were reached after the positions went.
+  ASSERT_EQ(seeded.unplaced_size(), 5);
+  for (const v1::UnplacedCandidate& u : seeded.unplaced()) {
+    EXPECT_TRUE(u.reason_code() == "BINDING_CELL" || u.reason_code() == "FILLED_EARLIER")
+        << u.candidate() << " " << u.reason_code();
+  }
 }
 
 TEST_F(AllocationServiceTest, StableRoundIsDeferredAcceptanceWithItsGuarantee) {
@@ -387,6 +438,8 @@ TEST_F(AllocationServiceTest, BadInputNamesTheFieldAndStoresNothing) {
        [](v1::AllocationRound& r) { r.set_objective(v1::ALLOCATION_OBJECTIVE_UNSPECIFIED); }},
       {"allocation_round.edges_per_candidate",
        [](v1::AllocationRound& r) { r.set_edges_per_candidate(501); }},
+      {"allocation_round.lottery_seed",
+       [](v1::AllocationRound& r) { r.set_lottery_seed(std::string(257, 's')); }},
       {"allocation_round.vacancies[0]", [](v1::AllocationRound& r) { r.add_vacancies("vac-1"); }},
       {"allocation_round.vacancies[1]",
        [](v1::AllocationRound& r) {
