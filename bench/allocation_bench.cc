@@ -41,6 +41,11 @@
 // sector's positions times 0.6-1.6; sector 85 % of its positions,
 // destination 85 % of its sectors.
 //
+// The lottery rows are first come first served on DrawLots(instance,
+// "allocation-bench"), the draw timed with the solve; registration times here
+// are drawn independently of everything else, so the click day is itself a
+// lottery and the two rows differ only by chance.
+//
 // Counters per run: seconds (wall, Solve including ValidateInstance),
 // rss_before_mb and solve_peak_rss_mb (VmHWM after resetting it through
 // /proc/self/clear_refs just before Solve: the instance plus the solver's
@@ -415,8 +420,11 @@ std::map<std::string, std::vector<Row>>& Rows() {
   return rows;
 }
 
+// The lottery rows draw with this seed (DrawLots; the draw is timed too).
+constexpr char kLotterySeed[] = "allocation-bench";
+
 void RunSolve(benchmark::State& state, Kind kind, Objective objective, bool force_mip,
-              CrossingMethod crossing, const char* name) {
+              CrossingMethod crossing, bool lottery, const char* name) {
   const Instance& in = GetInstance(kind);
   SolveOptions options;
   options.objective = objective;
@@ -430,7 +438,8 @@ void RunSolve(benchmark::State& state, Kind kind, Objective objective, bool forc
   for (auto _ : state) {
     ResetPeakRss();
     const auto start = std::chrono::steady_clock::now();
-    absl::StatusOr<Result> r = Solve(in, options);
+    absl::StatusOr<Result> r = lottery ? Solve(DrawLots(in, kLotterySeed), options)
+                                       : Solve(in, options);
     row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok()) {
       state.SkipWithError(std::string(r.status().message()).c_str());
@@ -512,10 +521,11 @@ void PrintSummary() {
 
 void Register() {
   const auto add = [](const char* name, Kind kind, Objective objective, bool force_mip,
-                      CrossingMethod crossing = CrossingMethod::kAuto) {
+                      CrossingMethod crossing = CrossingMethod::kAuto, bool lottery = false) {
     benchmark::RegisterBenchmark(name,
                                  [=](benchmark::State& state) {
-                                   RunSolve(state, kind, objective, force_mip, crossing, name);
+                                   RunSolve(state, kind, objective, force_mip, crossing, lottery,
+                                            name);
                                  })
         ->Iterations(1)
         ->Unit(benchmark::kSecond)
@@ -528,6 +538,8 @@ void Register() {
   add("BM_Nested/welfare_flow", Kind::kNested, Objective::kMaxWelfare, false);
   add("BM_Nested/greedy", Kind::kNested, Objective::kGreedy, false);
   add("BM_Nested/fcfs", Kind::kNested, Objective::kFirstComeFirstServed, false);
+  add("BM_Nested/lottery", Kind::kNested, Objective::kFirstComeFirstServed, false,
+      CrossingMethod::kAuto, true);
   add("BM_Nested/stable", Kind::kNested, Objective::kStable, false);
   if (g_scale.cbc) add("BM_Nested/welfare_cbc_forced", Kind::kNested, Objective::kMaxWelfare, true);
   add("BM_Crossing/welfare", Kind::kCrossing, Objective::kMaxWelfare, false);
@@ -537,6 +549,8 @@ void Register() {
   }
   add("BM_Crossing/greedy", Kind::kCrossing, Objective::kGreedy, false);
   add("BM_Crossing/fcfs", Kind::kCrossing, Objective::kFirstComeFirstServed, false);
+  add("BM_Crossing/lottery", Kind::kCrossing, Objective::kFirstComeFirstServed, false,
+      CrossingMethod::kAuto, true);
   add("BM_Crossing/stable", Kind::kCrossing, Objective::kStable, false);
 }
 
