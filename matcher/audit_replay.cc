@@ -66,6 +66,9 @@ absl::Status AuditReplay::Apply(const v1::AuditEvent& event) {
   } else if (kind == kEventApplicationTransition) {
     if (event.effects_size() != 0) return Broken(event, "an application event changes counters");
     if (event.to_state().empty()) return Broken(event, "names no state");
+  } else if (kind == kEventAllocationRound) {
+    if (event.effects_size() != 0) return Broken(event, "a round event changes counters");
+    if (event.reason_code().empty()) return Broken(event, "a round event without a reason code");
   } else {
     CORRIDOR_RETURN_IF_ERROR(ApplyLedgerEvent(event));
   }

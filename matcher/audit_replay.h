@@ -28,6 +28,11 @@ inline constexpr char kEventAgreementChange[] = "AGREEMENT_CHANGE";
 // An application moved between lifecycle states; it carries no counters (the
 // unit it holds moves with a RESERVE, COMMIT, RELEASE or EXPIRE event).
 inline constexpr char kEventApplicationTransition[] = "APPLICATION_TRANSITION";
+// An allocation round was proposed (reason PROPOSED or WHAT_IF), confirmed
+// (CONFIRMED) or otherwise changed; it names the round and its agreement and
+// carries no counters (its placements are RESERVE and
+// APPLICATION_TRANSITION events of their own).
+inline constexpr char kEventAllocationRound[] = "ALLOCATION_ROUND";
 
 class AuditReplay {
  public:

@@ -410,6 +410,30 @@ void QuotaLedger::WireAuditing() {
     return events;
   };
   stores_.agreements.AuditWith(&log_, agreement_events, nullptr);
+
+  auto round_events = [](const google::protobuf::Message* before,
+                         const google::protobuf::Message* after)
+      -> absl::StatusOr<std::vector<v1::AuditEvent>> {
+    const auto* r = static_cast<const v1::AllocationRound*>(after != nullptr ? after : before);
+    const bool confirmed = after != nullptr &&
+                           r->state() == v1::ALLOCATION_ROUND_STATE_CONFIRMED &&
+                           (before == nullptr || static_cast<const v1::AllocationRound*>(before)
+                                                         ->state() !=
+                                                     v1::ALLOCATION_ROUND_STATE_CONFIRMED);
+    v1::AuditEvent e;
+    e.set_actor(storage::ScopedAuditActor::Current());
+    e.set_kind(kEventAllocationRound);
+    e.add_subjects(r->name());
+    e.add_subjects(r->agreement());
+    e.set_reason_code(before == nullptr ? (r->what_if() ? "WHAT_IF" : "PROPOSED")
+                      : after == nullptr ? "DELETED"
+                      : confirmed        ? "CONFIRMED"
+                                         : "UPDATED");
+    std::vector<v1::AuditEvent> events;
+    events.push_back(std::move(e));
+    return events;
+  };
+  stores_.allocation_rounds.AuditWith(&log_, round_events, nullptr);
 }
 
 absl::StatusOr<v1::Reservation> QuotaLedger::Reserve(const CallContext& call,

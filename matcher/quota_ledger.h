@@ -48,6 +48,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "corridor/v1/agreement_service.pb.h"
+#include "corridor/v1/allocation_service.pb.h"
 #include "corridor/v1/application_service.pb.h"
 #include "corridor/v1/candidate_service.pb.h"
 #include "corridor/v1/vacancy_service.pb.h"

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "gtest/gtest.h"
+#include "matcher/audit_replay.h"
 #include "tests/server/fixtures.h"
 
 namespace corridor::testing {
@@ -260,6 +262,48 @@ TEST_F(AllocationServiceTest, ALotteryPlacesInTheOrderOfItsPublicDraw) {
     EXPECT_TRUE(u.reason_code() == "BINDING_CELL" || u.reason_code() == "FILLED_EARLIER")
         << u.candidate() << " " << u.reason_code();
   }
+}
+
+// Proposing, running a what-if and confirming are audit events of their own
+// (ALLOCATION_ROUND, ids only, no counters), besides each placement's; the
+// whole log still replays to the live counters.
+TEST_F(AllocationServiceTest, RoundsAreAuditedByIdAndTheLogStillReplays) {
+  v1::AllocationRound round;
+  ASSERT_TRUE(Create(Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE), &round, "ministry:ES").ok());
+  v1::AllocationRound what_if_in = Round(v1::ALLOCATION_OBJECTIVE_MAX_WELFARE);
+  what_if_in.set_what_if(true);
+  v1::AllocationRound what_if;
+  ASSERT_TRUE(Create(what_if_in, &what_if).ok());
+  v1::AllocationRound confirmed;
+  ASSERT_TRUE(Confirm(round.name(), &confirmed, "", "ministry:ES").ok());
+  ASSERT_EQ(Cell(kLeaf).reserved(), 3);
+
+  v1::ListAuditEventsRequest req;
+  req.set_page_size(1000);
+  v1::ListAuditEventsResponse events;
+  grpc::Status s = server_.audit->ListAuditEvents(server_.As("operator").get(), req, &events);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_FALSE(events.next_page_token().empty() && events.events().empty());
+  std::vector<std::string> rounds;
+  matcher::AuditReplay replay;
+  for (const v1::AuditEvent& e : events.events()) {
+    ASSERT_TRUE(replay.Apply(e).ok()) << e.index() << " " << e.kind();
+    if (e.kind() != "ALLOCATION_ROUND") continue;
+    EXPECT_EQ(e.effects_size(), 0);
+    ASSERT_EQ(e.subjects_size(), 2);
+    EXPECT_EQ(e.subjects(1), "agreements/es-co");
+    rounds.push_back(absl::StrCat(e.subjects(0) == round.name() ? "round" : "what-if", " ",
+                                  e.reason_code(), " ", e.actor()));
+  }
+  ASSERT_TRUE(events.next_page_token().empty());
+  EXPECT_EQ(rounds, (std::vector<std::string>{"round PROPOSED ministry:ES",
+                                              "what-if WHAT_IF operator",
+                                              "round CONFIRMED ministry:ES"}));
+  // Replayed from the log alone, the leaf holds the three units the
+  // confirmation reserved.
+  const auto it = replay.cells().find(kLeaf);
+  ASSERT_NE(it, replay.cells().end());
+  EXPECT_EQ(it->second.reserved, 3);
 }
 
 TEST_F(AllocationServiceTest, StableRoundIsDeferredAcceptanceWithItsGuarantee) {
