@@ -349,12 +349,13 @@ class Auction {
 // simplex ran 7x faster so than with negative costs.
 //
 // It is solved on a sparse network (each vacancy's best arcs, each
-// candidate's best few, and the arcs the last solve used), then the other
-// arcs are priced with the potentials and those that would improve join for
-// one more solve. The vacancy prices come from the last potentials, and
-// DualValue prices every arc with them, so the bound holds whether or not
-// the pricing found every improving arc (a few thousand of 2.5M arcs join
-// on the benchmark's crossing round, worth 0.005 % of the value).
+// candidate's best few, and the arcs the last solve used); with more than
+// one solve allowed, the other arcs are then priced with the potentials and
+// those that would improve join for the next. The vacancy prices come from
+// the last potentials, and DualValue prices every arc with them, so the
+// bound holds though the sparse network may miss improving arcs (on the
+// benchmark's crossing round a few thousand of 2.5M would join, worth about
+// 0.02 % of the value; kExactSolvesPerPoint says why one solve is used).
 class ExactRelaxation {
  public:
   explicit ExactRelaxation(const Model& m) : m_(m) {}
