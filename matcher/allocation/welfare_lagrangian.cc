@@ -345,8 +345,9 @@ class Auction {
 // arc per edge worth more than 0 at these prices, capacity 1) -> sink
 // (capacity 1), and source -> sink for the positions left empty. Costs are
 // shifted by `top` on every source-sink path (a placement arc costs top -
-// weight, the empty-position arc top): the same optimum, and LEMON's network
-// simplex ran 7x faster so than with negative costs.
+// weight, the empty-position arc top): the same optimum, all costs positive
+// (on a variant of this network holding the destination and sector caps,
+// LEMON's network simplex ran 7x faster so than with negative costs).
 //
 // It is solved on a sparse network (each vacancy's best arcs, each
 // candidate's best few, and the arcs the last solve used); with more than
