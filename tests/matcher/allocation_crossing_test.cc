@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/allocation/instance.h"
+#include "tests/matcher/allocation_test_util.h"
 #include "matcher/allocation/solver.h"
 
 namespace corridor::matcher::allocation {
@@ -46,43 +47,6 @@ SolveOptions Cbc() {
   SolveOptions options;
   options.force_mip = true;
   return options;
-}
-
-// Feasibility, counted here without the library's checker: one placement per
-// candidate, positions, every cell of the drawn path within max(cap, 0), and
-// the reported totals.
-void ExpectFeasible(const Instance& instance, const Result& r) {
-  ASSERT_EQ(r.cell_use.size(), instance.cells.size());
-  std::vector<int> per_candidate(instance.candidates.size(), 0);
-  std::vector<int64_t> per_vacancy(instance.vacancies.size(), 0);
-  std::vector<int64_t> per_cell(instance.cells.size(), 0);
-  int64_t micros = 0;
-  for (const Assignment& a : r.assignments) {
-    ASSERT_GE(a.edge, 0);
-    ASSERT_LT(static_cast<size_t>(a.edge), instance.edges.size());
-    const Edge& e = instance.edges[a.edge];
-    ++per_candidate[e.candidate];
-    ++per_vacancy[e.vacancy];
-    micros += std::llround(e.score * 1e6);
-    int32_t drawn = e.leaf;
-    if (a.route == Route::kOverflow) {
-      ASSERT_GE(e.leaf, 0);
-      drawn = instance.cells[e.leaf].overflow;
-      ASSERT_GE(drawn, 0);
-    }
-    for (int32_t q = drawn; q != -1; q = instance.cells[q].parent) ++per_cell[q];
-  }
-  for (int c : per_candidate) ASSERT_LE(c, 1);
-  for (size_t v = 0; v < per_vacancy.size(); ++v) {
-    ASSERT_LE(per_vacancy[v], instance.vacancies[v].positions) << "vacancy " << v;
-  }
-  for (size_t q = 0; q < per_cell.size(); ++q) {
-    ASSERT_LE(per_cell[q], std::max<int64_t>(0, instance.cells[q].cap_remaining)) << "cell " << q;
-    ASSERT_EQ(per_cell[q], r.cell_use[q]) << "reported use of cell " << q;
-  }
-  ASSERT_EQ(r.placements, static_cast<int64_t>(r.assignments.size()));
-  ASSERT_EQ(r.total_score_micros, micros);
-  ASSERT_TRUE(CheckAssignments(instance, r.assignments).ok());
 }
 
 // ---------------------------------------------------------------------------

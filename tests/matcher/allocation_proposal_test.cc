@@ -23,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/allocation/instance.h"
+#include "tests/matcher/allocation_test_util.h"
 #include "matcher/allocation/proposal.h"
 #include "matcher/allocation/solver.h"
 
@@ -681,38 +682,7 @@ TEST(ProposalWhatIfTest, RejectsAnEdgeOutOfRangeNamingIt) {
 // ---------------------------------------------------------------------------
 // Scale (run by hand: --gtest_also_run_disabled_tests
 // --gtest_filter='*LargeProposal*'): the instance of allocation_test.cc's
-// DISABLED_LargeNestedRound, drawn with the same seed in the same order.
-
-Instance LargeRound(bool vacancy_nested) {
-  std::mt19937_64 rng(7);
-  Instance in;
-  for (int d = 0; d < 5; ++d) in.cells.push_back({absl::StrCat("d", d), 9000, -1, -1});
-  for (int s = 0; s < 50; ++s) in.cells.push_back({absl::StrCat("s", s), 1100, s / 10, -1});
-  for (int o = 0; o < 445; ++o) in.cells.push_back({absl::StrCat("o", o), 110, 5 + o % 50, -1});
-  for (int o = 0; o < 445; ++o) {
-    if (o % 3 == 0 && o % 50 != o) in.cells[55 + o].overflow = 55 + o % 50;
-  }
-  std::uniform_int_distribution<int> leaf(55, 499), degree(20, 30), positions(1, 9);
-  std::uniform_real_distribution<double> unit(0, 1);
-  for (int c = 0; c < 100000; ++c) in.candidates.push_back({absl::StrCat("c", c), c / 7});
-  for (int v = 0; v < 10000; ++v) in.vacancies.push_back({absl::StrCat("v", v), positions(rng)});
-  std::vector<int32_t> vacancy_leaf(10000);
-  for (int32_t& l : vacancy_leaf) l = leaf(rng);
-  for (int c = 0; c < 100000; ++c) {
-    const int32_t own_leaf = leaf(rng);
-    std::set<int> wanted;
-    const int k = degree(rng);
-    while (static_cast<int>(wanted.size()) < k) {
-      const double u = unit(rng);
-      wanted.insert(static_cast<int>(u * u * 10000) % 10000);
-    }
-    for (int v : wanted) {
-      in.edges.push_back({c, v, std::round(unit(rng) * 100000) / 1000,
-                          vacancy_nested ? vacancy_leaf[v] : own_leaf});
-    }
-  }
-  return in;
-}
+// DISABLED_LargeNestedRound (LargeNestedRound, allocation_test_util.h).
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -720,7 +690,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 TEST(ProposalScaleTest, DISABLED_LargeProposal) {
   for (bool vacancy_nested : {true, false}) {
-    const Instance in = LargeRound(vacancy_nested);
+    const Instance in = LargeNestedRound(vacancy_nested);
     std::printf("%s: %zu edges\n", vacancy_nested ? "vacancy-nested" : "candidate-nested",
                 in.edges.size());
     for (Objective objective : {Objective::kMaxWelfare, Objective::kGreedy}) {

@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/allocation/instance.h"
+#include "tests/matcher/allocation_test_util.h"
 #include "matcher/allocation/solver.h"
 
 namespace corridor::matcher::allocation {
@@ -563,40 +564,8 @@ TEST(AllocationStableRandomTest, CrossingResultsAreFeasibleButNotGuaranteedStabl
 // ---------------------------------------------------------------------------
 // Scale (run by hand: --gtest_also_run_disabled_tests
 // --gtest_filter='*LargeStableRound*'). The instance of
-// AllocationScaleTest.DISABLED_LargeNestedRound (allocation_test.cc), rebuilt
-// from the same seed and draws: 100k candidates x 10k vacancies x 500 cells.
-
-Instance LargeRound(bool vacancy_nested) {
-  std::mt19937_64 rng(7);
-  Instance in;
-  for (int d = 0; d < 5; ++d) in.cells.push_back({absl::StrCat("d", d), 9000, -1, -1});
-  for (int s = 0; s < 50; ++s) in.cells.push_back({absl::StrCat("s", s), 1100, s / 10, -1});
-  for (int o = 0; o < 445; ++o) in.cells.push_back({absl::StrCat("o", o), 110, 5 + o % 50, -1});
-  for (int o = 0; o < 445; ++o) {
-    const int first_of_sector = 55 + o % 50;
-    if (o % 3 == 0 && 55 + o != first_of_sector) in.cells[55 + o].overflow = first_of_sector;
-  }
-  std::uniform_int_distribution<int> leaf(55, 499), edges(20, 30), positions(1, 9);
-  std::uniform_real_distribution<double> unit(0, 1);
-  for (int c = 0; c < 100000; ++c) in.candidates.push_back({absl::StrCat("c", c), c / 7});
-  for (int v = 0; v < 10000; ++v) in.vacancies.push_back({absl::StrCat("v", v), positions(rng)});
-  std::vector<int32_t> vacancy_leaf(10000);
-  for (int32_t& l : vacancy_leaf) l = leaf(rng);
-  for (int c = 0; c < 100000; ++c) {
-    const int32_t candidate_leaf = leaf(rng);
-    std::set<int> chosen;
-    const int k = edges(rng);
-    while (static_cast<int>(chosen.size()) < k) {
-      const double u = unit(rng);
-      chosen.insert(static_cast<int>(u * u * 10000) % 10000);
-    }
-    for (int v : chosen) {
-      in.edges.push_back({c, v, std::round(unit(rng) * 100000) / 1000,
-                          vacancy_nested ? vacancy_leaf[v] : candidate_leaf});
-    }
-  }
-  return in;
-}
+// AllocationScaleTest.DISABLED_LargeNestedRound (LargeNestedRound,
+// allocation_test_util.h): 100k candidates x 10k vacancies x 500 cells.
 
 void TimeStable(const Instance& in, const char* label) {
   SolveOptions options;
@@ -630,7 +599,7 @@ void TimeStable(const Instance& in, const char* label) {
 
 TEST(AllocationStableScaleTest, DISABLED_LargeStableRound) {
   for (bool vacancy_nested : {true, false}) {
-    Instance in = LargeRound(vacancy_nested);
+    Instance in = LargeNestedRound(vacancy_nested);
     std::printf("%s: %zu candidates, %zu vacancies, %zu cells, %zu edges\n",
                 vacancy_nested ? "vacancy-nested" : "candidate-nested (crossing for DA)",
                 in.candidates.size(), in.vacancies.size(), in.cells.size(), in.edges.size());
