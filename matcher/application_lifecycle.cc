@@ -277,71 +277,61 @@ absl::StatusOr<bool> ApplicationLifecycle::NeedsOriginConsent(const Parties& par
   return false;
 }
 
+absl::Status ApplicationLifecycle::ForEachApplication(
+    absl::string_view index, absl::string_view key,
+    const std::function<absl::Status(const v1::Application&)>& visit) const {
+  storage::ListQuery q;
+  q.scope = "lifecycle";
+  q.index = storage::IndexEntry{std::string(index), std::string(key)};
+  q.page_size = storage::kMaxPageSize;
+  for (;;) {
+    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
+                              registry_.applications().store().List(q));
+    for (const v1::Application& a : page.items) CORRIDOR_RETURN_IF_ERROR(visit(a));
+    if (page.next_page_token.empty()) return absl::OkStatus();
+    q.page_token = page.next_page_token;
+  }
+}
+
 absl::Status ApplicationLifecycle::CheckNoOpenApplication(
     const Parties& parties, absl::string_view except_application) const {
   const std::string candidate = CandidateName(parties.candidate_id);
   const std::string vacancy = VacancyName(parties.vacancy_id);
-  storage::ListQuery q;
-  q.scope = "lifecycle";
-  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
-                                parties.candidate_id};
-  q.page_size = storage::kMaxPageSize;
-  for (;;) {
-    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                              registry_.applications().store().List(q));
-    for (const v1::Application& a : page.items) {
-      if (a.vacancy() == vacancy && !IsClosed(a.state()) && a.name() != except_application) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            candidate, " already has an open application for ", vacancy, ": ", a.name()));
-      }
-    }
-    if (page.next_page_token.empty()) break;
-    q.page_token = page.next_page_token;
-  }
-  return absl::OkStatus();
+  return ForEachApplication(
+      storage::kIndexApplicationCandidate, parties.candidate_id,
+      [&](const v1::Application& a) -> absl::Status {
+        if (a.vacancy() == vacancy && !IsClosed(a.state()) && a.name() != except_application) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              candidate, " already has an open application for ", vacancy, ": ", a.name()));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<int32_t> ApplicationLifecycle::PositionsFilled(
     absl::string_view vacancy_id, absl::string_view except_application) const {
-  storage::ListQuery q;
-  q.scope = "lifecycle";
-  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationVacancy),
-                                std::string(vacancy_id)};
-  q.page_size = storage::kMaxPageSize;
   int32_t filled = 0;
-  for (;;) {
-    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                              registry_.applications().store().List(q));
-    for (const v1::Application& a : page.items) {
-      if (a.name() != except_application && FillsPosition(a.state())) ++filled;
-    }
-    if (page.next_page_token.empty()) break;
-    q.page_token = page.next_page_token;
-  }
+  CORRIDOR_RETURN_IF_ERROR(ForEachApplication(
+      storage::kIndexApplicationVacancy, vacancy_id, [&](const v1::Application& a) {
+        if (a.name() != except_application && FillsPosition(a.state())) ++filled;
+        return absl::OkStatus();
+      }));
   return filled;
 }
 
 absl::Status ApplicationLifecycle::CheckSelectable(const Parties& parties,
                                                    absl::string_view application_name,
                                                    absl::string_view what) const {
-  storage::ListQuery q;
-  q.scope = "lifecycle";
-  q.index = storage::IndexEntry{std::string(storage::kIndexApplicationCandidate),
-                                parties.candidate_id};
-  q.page_size = storage::kMaxPageSize;
-  for (;;) {
-    CORRIDOR_ASSIGN_OR_RETURN(storage::Page<v1::Application> page,
-                              registry_.applications().store().List(q));
-    for (const v1::Application& a : page.items) {
-      if (a.name() != application_name && IsPlaced(a.state())) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "ALREADY_PLACED: ", CandidateName(parties.candidate_id),
-            " holds another placement: ", a.name(), " (", StateName(a.state()), ")"));
-      }
-    }
-    if (page.next_page_token.empty()) break;
-    q.page_token = page.next_page_token;
-  }
+  CORRIDOR_RETURN_IF_ERROR(ForEachApplication(
+      storage::kIndexApplicationCandidate, parties.candidate_id,
+      [&](const v1::Application& a) -> absl::Status {
+        if (a.name() != application_name && IsPlaced(a.state())) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "ALREADY_PLACED: ", CandidateName(parties.candidate_id),
+              " holds another placement: ", a.name(), " (", StateName(a.state()), ")"));
+        }
+        return absl::OkStatus();
+      }));
   CORRIDOR_ASSIGN_OR_RETURN(const int32_t filled,
                             PositionsFilled(parties.vacancy_id, application_name));
   const int32_t positions = parties.vacancy.positions();

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -140,6 +141,13 @@ class ApplicationLifecycle {
   // Whether the agreement covering the pair protects its occupation with the
   // origin ministry's consent.
   absl::StatusOr<bool> NeedsOriginConsent(const Parties& parties, const Explanation& e) const;
+  // Calls `visit` on every application of the index entry (`index` is
+  // storage::kIndexApplicationCandidate or kIndexApplicationVacancy, `key`
+  // the candidate's or vacancy's id), page after page; stops at and returns
+  // the first error `visit` returns.
+  absl::Status ForEachApplication(
+      absl::string_view index, absl::string_view key,
+      const std::function<absl::Status(const v1::Application&)>& visit) const;
   // ALREADY_EXISTS when the candidate holds an open application for the
   // vacancy (other than `except_application`, a name).
   absl::Status CheckNoOpenApplication(const Parties& parties,
