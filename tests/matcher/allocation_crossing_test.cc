@@ -392,29 +392,6 @@ Instance GenerateLargeCrossing(std::mt19937_64& rng) {
   return in;
 }
 
-long PeakRssMb() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024;
-}
-
-void TimeSolve(const Instance& in, const SolveOptions& options, const char* name) {
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<Result> r = Solve(in, options);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(r.ok()) << r.status();
-  ExpectFeasible(in, *r);
-  std::printf("  %s (method %d): %.3f s, %lld placements, score %.3f, peak RSS %ld MB\n", name,
-              static_cast<int>(r->method), seconds, static_cast<long long>(r->placements),
-              r->total_score, PeakRssMb());
-  if (r->method == Method::kLagrangian) {
-    std::printf("    bounds: placements %.0f, score %.3f; gap %.4f %% of the score bound\n",
-                r->placements_bound, r->score_bound_micros / 1e6,
-                100 * (1 - static_cast<double>(r->total_score_micros) / r->score_bound_micros));
-  }
-}
-
 TEST(AllocationCrossingScaleTest, DISABLED_LargeCrossingRound) {
   std::mt19937_64 rng(7);
   const Instance in = GenerateLargeCrossing(rng);

@@ -599,17 +599,10 @@ void TimeLarge(bool vacancy_nested) {
        {Objective::kMaxWelfare, Objective::kGreedy, Objective::kFirstComeFirstServed}) {
     SolveOptions options;
     options.objective = objective;
-    const auto start = std::chrono::steady_clock::now();
-    absl::StatusOr<Result> r = Solve(in, options);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ASSERT_TRUE(r.ok()) << r.status();
-    ExpectFeasible(in, *r);
-    rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    std::printf("  objective %d method %d: %.3f s, %lld placements, score %.3f, peak RSS %ld MB\n",
-                static_cast<int>(objective), static_cast<int>(r->method), seconds,
-                static_cast<long long>(r->placements), r->total_score, usage.ru_maxrss / 1024);
+    TimeSolve(in, options,
+              objective == Objective::kMaxWelfare ? "welfare"
+              : objective == Objective::kGreedy   ? "greedy"
+                                                  : "first come first served");
   }
 }
 

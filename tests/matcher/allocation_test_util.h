@@ -23,6 +23,14 @@ Instance LargeNestedRound(bool vacancy_nested);
 // and the totals; then CheckAssignments agrees. Fatal failures end it.
 void ExpectFeasible(const Instance& instance, const Result& r);
 
+// The process's peak RSS so far, MB.
+long PeakRssMb();
+
+// The scale tests' report: solves, checks feasibility and prints the time,
+// placements, score and the process's peak RSS (and a Lagrangian result's
+// bounds) under `name`.
+void TimeSolve(const Instance& in, const SolveOptions& options, const char* name);
+
 }  // namespace corridor::matcher::allocation
 
 #endif  // CORRIDOR_TESTS_MATCHER_ALLOCATION_TEST_UTIL_H_
