@@ -102,24 +102,21 @@ int Pick(const std::vector<double>& weights, std::mt19937_64& rng) {
   return std::discrete_distribution<int>(weights.begin(), weights.end())(rng);
 }
 
-struct Origin {
+// An origin or destination: its country, main language and share of the
+// round's candidates or vacancies.
+struct Country {
   const char* country;
   const char* language;
   double share;
 };
-const Origin kOrigins[] = {
+const Country kOrigins[] = {
     {"CO", "es", 0.16}, {"MA", "ar", 0.14}, {"EC", "es", 0.08}, {"GH", "en", 0.07},
     {"NG", "en", 0.09}, {"SN", "fr", 0.06}, {"PL", "pl", 0.08}, {"IN", "hi", 0.12},
     {"MU", "en", 0.02}, {"MX", "es", 0.10}, {"GT", "es", 0.05}, {"CV", "pt", 0.03},
 };
 constexpr int kNumOrigins = sizeof(kOrigins) / sizeof(kOrigins[0]);
 
-struct Destination {
-  const char* country;
-  const char* language;
-  double share;
-};
-const Destination kDestinations[] = {
+const Country kDestinations[] = {
     {"ES", "es", 0.30}, {"DE", "de", 0.25}, {"IT", "it", 0.20}, {"NL", "nl", 0.15},
     {"PT", "pt", 0.10},
 };
@@ -179,8 +176,8 @@ Round MakeRound(const Scale& scale) {
   Round round;
   Instance& in = round.instance;
   std::vector<double> origin_shares, destination_shares;
-  for (const Origin& o : kOrigins) origin_shares.push_back(o.share);
-  for (const Destination& d : kDestinations) destination_shares.push_back(d.share);
+  for (const Country& o : kOrigins) origin_shares.push_back(o.share);
+  for (const Country& d : kDestinations) destination_shares.push_back(d.share);
   const Zipf supply(kNumOccupations, 1.05), demand(kNumOccupations, 0.8);
   std::uniform_real_distribution<double> unit(0, 1);
 
